@@ -1,0 +1,89 @@
+"""The ``flowspec`` command line: parse options, call the core, print, exit.
+
+Each command lives in a module of this package. All top-level error handling
+is here: flowspec's own errors become a message and their exit code, anything
+else an "internal error" message; tracebacks appear only with ``--traceback``.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from typing import Any
+
+import click
+
+from flowspec import __version__
+from flowspec.cli.emulator import emulator_command
+from flowspec.cli.report import report_group
+from flowspec.cli.run import plan_command, run_command
+from flowspec.cli.validate import schema_command, validate_command
+from flowspec.errors import ExitCode, FlowspecError, SpecError
+
+
+class _FlowspecGroup(click.Group):
+    """A click group that turns exceptions into messages and exit codes."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except (click.exceptions.Exit, click.ClickException, click.Abort):
+            raise
+        except KeyboardInterrupt:
+            click.echo("Interrupted.", err=True)
+            ctx.exit(ExitCode.INTERRUPTED)
+        except SpecError as exc:
+            _reraise_with_traceback(ctx)
+            for diagnostic in exc.diagnostics:
+                click.echo(str(diagnostic), err=True)
+            ctx.exit(exc.exit_code)
+        except FlowspecError as exc:
+            _reraise_with_traceback(ctx)
+            click.echo(f"Error: {exc}", err=True)
+            ctx.exit(exc.exit_code)
+        except Exception as exc:  # the last line of defence against tracebacks
+            _reraise_with_traceback(ctx)
+            click.echo(
+                f"Error: internal error: {type(exc).__name__}: {exc}\n"
+                "This is a bug in flowspec. Run again with --traceback and report the output.",
+                err=True,
+            )
+            ctx.exit(ExitCode.RUNS_FAILED)
+
+
+def _reraise_with_traceback(ctx: click.Context) -> None:
+    if ctx.find_root().params.get("traceback"):
+        raise
+
+
+@click.group(cls=_FlowspecGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="flowspec")
+@click.option(
+    "--traceback", is_flag=True, help="Show the Python traceback when an error ends the command."
+)
+@click.option(
+    "-v", "--verbose", count=True, help="Log more: -v for each HTTP call, -vv for each poll."
+)
+def main(traceback: bool, verbose: int) -> None:
+    """Validate and run Smart Flows job files.
+
+    \b
+    Exit codes:
+      0    all runs met their expectations (or the files are valid)
+      1    some run did not meet its expectations
+      2    the job files or the command line are wrong
+      3    the server could not be used (unreachable, credentials rejected)
+      130  interrupted
+    """
+    level = logging.WARNING if verbose == 0 else logging.INFO if verbose == 1 else logging.DEBUG
+    logging.basicConfig(
+        level=level, stream=sys.stderr, format="%(levelname)s %(name)s: %(message)s"
+    )
+
+
+main.add_command(validate_command)
+main.add_command(schema_command)
+main.add_command(plan_command)
+main.add_command(run_command)
+main.add_command(report_group)
+main.add_command(emulator_command)

@@ -1,0 +1,1 @@
+"""Job files: loading YAML with source marks, the model, schema and semantic checks."""

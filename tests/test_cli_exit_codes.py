@@ -1,0 +1,16 @@
+from click.testing import CliRunner
+
+from flowspec import __version__
+from flowspec.cli import main
+
+
+def test_version_option_prints_version() -> None:
+    result = CliRunner().invoke(main, ["--version"])
+    assert result.exit_code == 0
+    assert __version__ in result.output
+
+
+def test_help_lists_exit_codes() -> None:
+    result = CliRunner().invoke(main, ["--help"])
+    assert result.exit_code == 0
+    assert "130" in result.output
