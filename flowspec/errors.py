@@ -9,6 +9,8 @@
     │   ├── ServerUnreachable     exit 3: no connection could be made, or it kept failing
     │   ├── AuthenticationFailed  exit 3: the server rejected the credentials (401/403)
     │   └── ApiError              exit 3: the server answered a request with an unexpected error
+    │       └── NotFound          exit 3: the flow, execution or document does not exist (404)
+    ├── StartUnconfirmed          exit 1: a start request may or may not have created an execution
     └── Interrupted               exit 130: the user stopped the run (Ctrl-C or SIGTERM)
 
 Exit code 1 also means "some run did not meet its expectations", which is a
@@ -81,6 +83,14 @@ class ApiError(ServerError):
         self.method = method
         self.url = url
         super().__init__(message)
+
+
+class NotFound(ApiError):
+    """The flow, execution, data set or document does not exist on the server (HTTP 404)."""
+
+
+class StartUnconfirmed(FlowspecError):
+    """A start request failed in a way that may have created an execution, so it was not retried."""
 
 
 class Interrupted(FlowspecError):

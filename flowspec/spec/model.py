@@ -107,7 +107,7 @@ class Entry:
     timeout: float = 600.0
     poll_timeout: float = 30.0
     after: tuple[str, ...] = ()
-    save: str = "out/{run}/{document}"
+    save: str = "{run}/{document}"
 
 
 @dataclass(frozen=True)
