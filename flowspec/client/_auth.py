@@ -1,0 +1,63 @@
+"""Credentials on requests: an API key, or a bearer token from a login renewed on 401."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+
+from flowspec.spec.model import Auth
+
+
+class Authenticator:
+    """Adds credentials to requests and renews the login token when the server rejects it.
+
+    ``login`` performs ``POST /api/v1/authenticate/login`` and returns a new token.
+    Each token has a generation number. When many requests fail with 401 at
+    once, only the first to take the lock logs in again, and the others see the
+    newer generation and reuse its token.
+    """
+
+    def __init__(self, auth: Auth | None, login: Callable[[], Awaitable[str]]) -> None:
+        self._auth = auth
+        self._login = login
+        self._lock = asyncio.Lock()
+        self._token: str | None = None
+        self._generation = 0
+
+    @property
+    def uses_api_key(self) -> bool:
+        """Whether requests carry an API key (as opposed to a login token, or nothing)."""
+        return self._auth is not None and self._auth.api_key is not None
+
+    @property
+    def can_renew(self) -> bool:
+        """Whether a 401 can be cured by logging in again."""
+        return self._auth is not None and self._auth.login is not None
+
+    async def headers(self) -> tuple[dict[str, str], int]:
+        """Return the credential headers for a request and the token generation they use."""
+        if self._auth is None:
+            return {}, self._generation
+        if self._auth.api_key is not None:
+            return {"X-API-Key": self._auth.api_key.reveal()}, self._generation
+
+        if self._token is None:
+            await self.renew(self._generation)
+        assert self._token is not None  # renew() sets it or raises
+        return {"Authorization": f"Bearer {self._token}"}, self._generation
+
+    async def renew(self, rejected_generation: int) -> None:
+        """Log in again unless another request already did since ``rejected_generation``."""
+        async with self._lock:
+            if self._token is not None and self._generation != rejected_generation:
+                return
+            self._token = await self._login()
+            self._generation += 1
+
+    def __repr__(self) -> str:
+        kind = "none"
+        if self.uses_api_key:
+            kind = "api-key"
+        elif self.can_renew:
+            kind = "login"
+        return f"Authenticator({kind}, generation={self._generation})"

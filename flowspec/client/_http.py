@@ -1,0 +1,159 @@
+"""The seam between httpx and flowspec: URL checks, TLS setup and error translation.
+
+Nothing here puts a request header into a message, because httpx's requests
+carry the API key or bearer token in their headers.
+"""
+
+from __future__ import annotations
+
+import html
+import ipaddress
+import re
+import ssl
+from pathlib import Path
+
+import httpx
+
+from flowspec.errors import (
+    ApiError,
+    AuthenticationFailed,
+    NotFound,
+    ServerError,
+    ServerUnreachable,
+    UsageError,
+)
+
+#: Characters kept of an HTML or text error body, and of a JSON error ``message``.
+_EXCERPT_LENGTH = 200
+_MESSAGE_LENGTH = 2000
+_TAG = re.compile(r"<(script|style)\b.*?</\1\s*>|<[^>]*>", re.IGNORECASE | re.DOTALL)
+_SPACE = re.compile(r"\s+")
+
+#: Failures that happen before any byte of the request left, so a retry cannot duplicate it.
+NOT_SENT_ERRORS: tuple[type[httpx.TransportError], ...] = (
+    httpx.ConnectError,
+    httpx.ConnectTimeout,
+    httpx.PoolTimeout,
+)
+#: Failures after the request was (maybe partly) sent: the server may have acted on it.
+MAYBE_SENT_ERRORS: tuple[type[httpx.TransportError], ...] = (
+    httpx.ReadTimeout,
+    httpx.WriteTimeout,
+    httpx.ReadError,
+    httpx.WriteError,
+    httpx.RemoteProtocolError,
+)
+
+
+def check_base_url(base_url: str, *, allow_insecure_http: bool) -> httpx.URL:
+    """Parse the server's base URL and reject what would leak credentials or cannot work.
+
+    Plain ``http://`` is allowed only to loopback addresses unless the caller opts in,
+    because every request carries an API key or a bearer token.
+    """
+    try:
+        url = httpx.URL(base_url)
+    except httpx.InvalidURL as exc:
+        raise UsageError(f"invalid server URL {base_url!r}: {exc}") from exc
+
+    if url.scheme not in ("http", "https") or not url.host:
+        raise UsageError(f"invalid server URL {base_url!r}: expected http(s)://host[:port][/path]")
+    if url.userinfo:
+        raise UsageError(
+            "the server URL contains a user name or password; "
+            "put credentials in the job file's server.auth section instead"
+        )
+    if url.scheme == "http" and not allow_insecure_http and not is_loopback(url.host):
+        raise UsageError(
+            f"plain HTTP to {url.host} is rejected because requests carry credentials: use an "
+            "https:// URL, or set allow_insecure_http if this network is trusted"
+        )
+    if not url.path.endswith("/"):
+        url = url.copy_with(path=url.path + "/")
+    return url
+
+
+def is_loopback(host: str) -> bool:
+    """Return whether ``host`` names this machine: localhost, 127.0.0.0/8 or ::1."""
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def tls_verification(ca_bundle: Path | None) -> ssl.SSLContext | bool:
+    """Return httpx's ``verify`` value: the system trust store, or a context with ``ca_bundle``."""
+    if ca_bundle is None:
+        return True
+
+    try:
+        return ssl.create_default_context(cafile=str(ca_bundle))
+    except (OSError, ssl.SSLError) as exc:
+        raise UsageError(
+            f"cannot load the CA bundle {ca_bundle}: {exc}; give a PEM file of CA certificates"
+        ) from exc
+
+
+def describe_transport_error(exc: httpx.RequestError) -> str:
+    """Return a one-line description of a connection failure, without request headers."""
+    detail = str(exc).strip()
+    name = type(exc).__name__
+    return f"{name}: {detail}" if detail else name
+
+
+def unreachable(method: str, url: httpx.URL, attempts: int, last_error: str) -> ServerUnreachable:
+    """Build the error for a request that failed on every try."""
+    tries = "try" if attempts == 1 else f"all {attempts} tries"
+    return ServerUnreachable(
+        f"{method} {url} failed on {tries}; last error: {last_error}. "
+        "Check that the server URL is right and the server is up."
+    )
+
+
+def error_for_response(response: httpx.Response, *, api_key: bool) -> ServerError:
+    """Translate a final error response into flowspec's error for it."""
+    request = response.request
+    status = response.status_code
+    summary = f"{request.method} {request.url} failed with {status} {response.reason_phrase}"
+    detail = error_detail(response)
+    message = f"{summary}: {detail}" if detail else summary
+
+    if status in (401, 403):
+        return AuthenticationFailed(f"{message}. {_credential_hint(status, api_key=api_key)}")
+    if status == 404:
+        return NotFound(message, status_code=status, method=request.method, url=str(request.url))
+    return ApiError(message, status_code=status, method=request.method, url=str(request.url))
+
+
+def _credential_hint(status: int, *, api_key: bool) -> str:
+    if status == 403:
+        return "The credentials are valid but lack the right: check the user's permissions."
+    if api_key:
+        return "Check that the API key is current and belongs to this server."
+    return "Check the user name and password, and that the account may log in."
+
+
+def error_detail(response: httpx.Response) -> str:
+    """Return the server's explanation from an error body: its JSON ``message`` or an excerpt."""
+    content_type = response.headers.get("content-type", "")
+    text = response.text
+    if "json" in content_type:
+        try:
+            body = response.json()
+        except ValueError:
+            body = None
+        message = body.get("message") if isinstance(body, dict) else None
+        if isinstance(message, str):
+            return _excerpt(message, _MESSAGE_LENGTH)
+    if "html" in content_type or text.lstrip().startswith("<"):
+        text = html.unescape(_TAG.sub(" ", text))
+    return _excerpt(text, _EXCERPT_LENGTH)
+
+
+def _excerpt(text: str, length: int) -> str:
+    flat = _SPACE.sub(" ", text).strip()
+    if len(flat) <= length:
+        return flat
+    return flat[: length - 1].rstrip() + "…"
