@@ -1,0 +1,76 @@
+import httpx
+import pytest
+
+from flowspec.client._http import error_detail, error_for_response
+from flowspec.errors import ApiError, AuthenticationFailed, NotFound
+
+REQUEST = httpx.Request("GET", "https://host.example/api/v1/flows/f")
+
+
+def _response(status: int, body: str, content_type: str) -> httpx.Response:
+    return httpx.Response(
+        status, content=body.encode(), headers={"content-type": content_type}, request=REQUEST
+    )
+
+
+@pytest.mark.parametrize(
+    ("body", "content_type", "expected"),
+    [
+        pytest.param(
+            '{"status": 400, "error": "Bad Request", "message": "XML invalid at line 3"}',
+            "application/json",
+            "XML invalid at line 3",
+            id="json-message",
+        ),
+        pytest.param(
+            "<html><head><style>p {color: red}</style><title>502</title></head>"
+            "<body><h1>Bad Gateway</h1><p>nginx &amp; friends</p></body></html>",
+            "text/html",
+            "502 Bad Gateway nginx & friends",
+            id="html",
+        ),
+        pytest.param('{"error": "x"}', "application/json", '{"error": "x"}', id="json-no-message"),
+        pytest.param("plain   text\n reason", "text/plain", "plain text reason", id="text"),
+        pytest.param("", "text/plain", "", id="empty"),
+    ],
+)
+def test_error_detail(body: str, content_type: str, expected: str) -> None:
+    assert error_detail(_response(500, body, content_type)) == expected
+
+
+def test_error_detail_cuts_long_html() -> None:
+    body = "<html><body>" + "word " * 500 + "</body></html>"
+
+    detail = error_detail(_response(503, body, "text/html"))
+
+    assert len(detail) <= 200
+    assert detail.endswith("…")
+
+
+@pytest.mark.parametrize(
+    ("status", "expected_type"),
+    [
+        pytest.param(400, ApiError, id="400"),
+        pytest.param(401, AuthenticationFailed, id="401"),
+        pytest.param(403, AuthenticationFailed, id="403"),
+        pytest.param(404, NotFound, id="404"),
+        pytest.param(500, ApiError, id="500"),
+    ],
+)
+def test_error_for_response_types(status: int, expected_type: type[Exception]) -> None:
+    error = error_for_response(_response(status, "{}", "application/json"), api_key=True)
+
+    assert type(error) is expected_type
+    assert f"GET {REQUEST.url} failed with {status}" in str(error)
+
+
+def test_api_key_rejection_names_what_to_check() -> None:
+    error = error_for_response(_response(401, "", "text/plain"), api_key=True)
+
+    assert "API key" in str(error)
+
+
+def test_forbidden_names_permissions() -> None:
+    error = error_for_response(_response(403, "", "text/plain"), api_key=False)
+
+    assert "permissions" in str(error)
