@@ -5,6 +5,7 @@
     FlowspecError                 exit 1: something went wrong that fits no other class
     ├── UsageError                exit 2: the command line is wrong
     ├── SpecError                 exit 2: job files, XML inputs or an emulator project are invalid
+    │   └── ReportError           exit 2: a result report file cannot be read or is invalid
     ├── ServerError               exit 3: the Smart Flows server could not be used
     │   ├── ServerUnreachable     exit 3: no connection could be made, or it kept failing
     │   ├── AuthenticationFailed  exit 3: the server rejected the credentials (401/403)
@@ -59,6 +60,10 @@ class SpecError(FlowspecError):
         self.diagnostics = tuple(diagnostics)
         count = len(self.diagnostics)
         super().__init__(f"{count} error{'s' if count != 1 else ''} in the input files")
+
+
+class ReportError(SpecError):
+    """A result report file cannot be read or does not match the report schema."""
 
 
 class ServerError(FlowspecError):

@@ -37,6 +37,8 @@ class RunResult:
     ``status`` is the last status the server reported (``None`` when no
     execution was created). Times are seconds; ``queued_seconds`` is the time
     spent in ``Queued``, ``running_seconds`` the rest until the terminal status.
+    ``selected`` is false for a run that ``--shard`` or ``--rerun-failed`` left
+    out: it is reported as skipped, was never started, and is not a failure.
     """
 
     run_id: str
@@ -59,6 +61,7 @@ class RunResult:
     total_seconds: float = 0.0
     messages: tuple[str, ...] = ()
     documents: tuple[DocumentResult, ...] = ()
+    selected: bool = True
 
 
 @dataclass(frozen=True)

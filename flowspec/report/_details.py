@@ -1,0 +1,52 @@
+"""Plain-text facts about one run, shared by the JUnit, Markdown and terminal output."""
+
+from __future__ import annotations
+
+from flowspec.results import DocumentResult, RunResult, Verdict
+
+
+def verdict_reason(run: RunResult) -> str:
+    """Return why ``run`` has its verdict: the recorded reason, or one built from its status."""
+    if run.reason:
+        return run.reason
+    if not run.selected:
+        return "not selected by --shard or --rerun-failed"
+    if run.verdict is Verdict.PASSED:
+        return "passed"
+    if run.status is not None and run.expected_statuses:
+        return f"status {run.status}, expected {' or '.join(run.expected_statuses)}"
+    return str(run.verdict.value)
+
+
+def describe_document(document: DocumentResult) -> str:
+    """Describe a document in one line: name, type, size, digest and where it was saved."""
+    content_type = document.content_type or "unknown type"
+    text = f"{document.name} ({content_type}, {document.size} bytes, sha256 {document.sha256})"
+    if document.path is not None:
+        text += f" saved as {document.path.as_posix()}"
+    return text
+
+
+def describe_run(run: RunResult) -> list[str]:
+    """List the facts a reader needs to judge a run that did not pass, one per line."""
+    lines = [f"verdict: {run.verdict.value}", f"reason: {verdict_reason(run)}"]
+    expected = " or ".join(run.expected_statuses) or "any"
+    lines.append(f"status: {run.status or 'none'} (expected {expected})")
+    if run.expected_documents is not None:
+        lines.append(f"documents: {len(run.documents)} (expected {run.expected_documents})")
+    lines.append(f"execution id: {run.execution_id or 'none'}")
+    lines.append(f"attempts: {run.attempts}")
+    lines.append(f"job file: {run.job_file.as_posix()}:{run.line}")
+    if run.input_file is not None:
+        lines.append(f"input file: {run.input_file.as_posix()}")
+    return lines
+
+
+def format_seconds(seconds: float) -> str:
+    """Format a duration for people: ``0.42 s``, ``12.3 s`` or ``3 min 05 s``."""
+    if seconds < 10:
+        return f"{seconds:.2f} s"
+    if seconds < 60:
+        return f"{seconds:.1f} s"
+    minutes, rest = divmod(round(seconds), 60)
+    return f"{minutes} min {rest:02d} s"
