@@ -1,0 +1,113 @@
+"""``XmlChecker``: checks documents against XSDs, compiling each XSD once."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+from flowspec.diagnostics import Diagnostic, Location
+from flowspec.errors import SpecError
+from flowspec.xmlcheck._parsing import parse_document, read_error
+from flowspec.xmlcheck._schema import Schema, compile_schema_file
+
+MAX_ERRORS_PER_FILE = 20
+
+
+class XmlChecker:
+    """Check XML documents against XSDs, compiling each XSD once per resolved path.
+
+    One checker may be shared between threads.
+    """
+
+    def __init__(self, *, max_errors: int = MAX_ERRORS_PER_FILE) -> None:
+        self.max_errors = max_errors
+        self.compile_count = 0
+        self._schemas: dict[Path, Schema | SpecError] = {}
+        self._reported: set[Path] = set()
+        self._lock = threading.Lock()
+
+    def schema(self, xsd_path: Path) -> Schema:
+        """Return the compiled XSD at ``xsd_path``, compiling it on first use.
+
+        Raises ``SpecError`` located in the XSD files when the XSD is broken.
+        """
+        result = self._compiled(xsd_path)
+        if isinstance(result, SpecError):
+            raise result
+        return result
+
+    def check(self, xml_path: Path, xsd_path: Path | None = None) -> list[Diagnostic]:
+        """Parse ``xml_path`` safely and validate it against ``xsd_path`` when given.
+
+        A broken XSD's diagnostics come with the first document checked against
+        it only; later documents are then checked for well-formedness alone.
+        """
+        diagnostics: list[Diagnostic] = []
+        schema = None
+        if xsd_path is not None:
+            schema, diagnostics = self._schema_reported_once(xsd_path)
+
+        name = str(xml_path)
+        try:
+            data = xml_path.read_bytes()
+        except OSError as exc:
+            return [*diagnostics, read_error(name, exc)]
+        return diagnostics + self.check_bytes(data, schema, name=name)
+
+    def check_bytes(
+        self, data: bytes, schema: Schema | Path | None = None, *, name: str = "<request body>"
+    ) -> list[Diagnostic]:
+        """Parse an in-memory document safely and validate it against ``schema`` when given.
+
+        ``schema`` is a compiled ``Schema`` or the path of an XSD, which is
+        compiled once and raises ``SpecError`` when broken. ``name`` is the
+        file named in the diagnostics.
+        """
+        if isinstance(schema, Path):
+            schema = self.schema(schema)
+
+        tree, diagnostics = parse_document(data, name)
+        if tree is not None and not diagnostics and schema is not None:
+            diagnostics = schema.validate(tree, name)
+        return _capped(diagnostics, name, self.max_errors)
+
+    def _schema_reported_once(self, xsd_path: Path) -> tuple[Schema | None, list[Diagnostic]]:
+        result = self._compiled(xsd_path)
+        if not isinstance(result, SpecError):
+            return result, []
+
+        key = xsd_path.resolve()
+        with self._lock:
+            if key in self._reported:
+                return None, []
+            self._reported.add(key)
+        return None, list(result.diagnostics)
+
+    def _compiled(self, xsd_path: Path) -> Schema | SpecError:
+        key = xsd_path.resolve()
+        with self._lock:
+            cached = self._schemas.get(key)
+            if cached is not None:
+                return cached
+
+            try:
+                result: Schema | SpecError = compile_schema_file(xsd_path)
+            except SpecError as exc:
+                result = exc
+            self.compile_count += 1
+            self._schemas[key] = result
+            return result
+
+
+def _capped(diagnostics: list[Diagnostic], name: str, max_errors: int) -> list[Diagnostic]:
+    if len(diagnostics) <= max_errors:
+        return diagnostics
+
+    hidden = len(diagnostics) - max_errors
+    note = Diagnostic(
+        Location(name),
+        f"{hidden} more error{'s' if hidden != 1 else ''} not shown; "
+        f"only the first {max_errors} of each file are reported",
+        severity="note",
+    )
+    return [*diagnostics[:max_errors], note]

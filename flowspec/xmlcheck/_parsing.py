@@ -1,0 +1,179 @@
+"""The safe lxml parser, document parsing, and lxml errors turned into diagnostics."""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+from lxml import etree
+
+from flowspec.diagnostics import Diagnostic, Location
+
+# Neither documents nor XSDs load a DTD, expand entities or touch the network.
+# XSD files relax only ``resolve_entities`` (to "internal", see ``_schema``).
+SAFE_PARSER_OPTIONS: dict[str, Any] = {
+    "resolve_entities": False,
+    "no_network": True,
+    "load_dtd": False,
+    "dtd_validation": False,
+    "huge_tree": False,
+}
+ENTITY_HINT = "remove the DOCTYPE; flowspec does not expand entities in XML documents"
+
+_CLARK_NAME = re.compile(r"\{([^{}]*)\}([\w.\-]+)")
+_thread_local = threading.local()
+
+
+def new_parser(**options: Any) -> Any:
+    """Build an lxml parser with the safe options, overridden by ``options``."""
+    return etree.XMLParser(**{**SAFE_PARSER_OPTIONS, **options})
+
+
+def parse_document(data: bytes, name: str) -> tuple[Any | None, list[Diagnostic]]:
+    """Parse an XML document without DTDs, entity expansion or network access.
+
+    Returns the lxml tree (None when the bytes are not well-formed XML) and the
+    problems found: syntax and encoding errors, and any entity declaration or
+    reference, which documents must not contain.
+    """
+    tree, problems = parse(_document_parser(), data, name, base_url=name)
+    if tree is None or problems:
+        return tree, problems
+    return tree, entity_diagnostics(tree, data, name)
+
+
+def parse(
+    parser: Any, data: bytes, name: str, *, base_url: str | None
+) -> tuple[Any | None, list[Diagnostic]]:
+    """Parse ``data`` with ``parser``; return the tree, or None and the syntax errors."""
+    try:
+        root = etree.fromstring(data, parser, base_url=base_url)
+    except etree.XMLSyntaxError:
+        return None, syntax_diagnostics(parser.error_log, data, name)
+    except (etree.LxmlError, ValueError) as exc:
+        # lxml raises these for input it rejects before libxml2 parses it.
+        return None, [Diagnostic(Location(name, 1), f"not an XML document: {exc}")]
+    return root.getroottree(), []
+
+
+def _document_parser() -> Any:
+    # An lxml parser must not be used by two threads at once. One parser per
+    # thread also saves building a parser for every document.
+    parser = getattr(_thread_local, "parser", None)
+    if parser is None:
+        parser = new_parser()
+        parser.resolvers.add(_RejectingResolver())
+        _thread_local.parser = parser
+    return parser
+
+
+class _RejectingResolver(etree.Resolver):  # type: ignore[misc]
+    """A resolver that loads nothing, so a document never pulls in another file."""
+
+    def resolve(self, url: str, public_id: str | None, context: Any) -> Any:
+        return self.resolve_string(b"", context)
+
+
+def syntax_diagnostics(error_log: Any, data: bytes, name: str) -> list[Diagnostic]:
+    """Convert a failed parse's error log into diagnostics located in ``name``."""
+    entries = [entry for entry in error_log if entry.level >= etree.ErrorLevels.ERROR]
+    if any("amplification" in entry.message for entry in entries):
+        return [entity_declaration_diagnostic(data, name, "expand beyond the size limit")]
+
+    diagnostics = [
+        Diagnostic(location(name, entry.line, entry.column), readable(entry.message, {}))
+        for entry in entries
+    ]
+    return unique(diagnostics) or [Diagnostic(Location(name, 1), "not well-formed XML")]
+
+
+def entity_diagnostics(tree: Any, data: bytes, name: str) -> list[Diagnostic]:
+    """Reject entity declarations, and entity references left by an unloaded DTD."""
+    docinfo = tree.docinfo
+    if not docinfo.doctype:
+        return []
+
+    dtd = docinfo.internalDTD
+    entity_names = [entity.name for entity in dtd.iterentities()] if dtd is not None else []
+    if entity_names:
+        listed = ", ".join(entity_names[:5]) + (", ..." if len(entity_names) > 5 else "")
+        return [entity_declaration_diagnostic(data, name, f"({listed}) are not allowed")]
+
+    return [
+        Diagnostic(
+            location(name, node.sourceline, None),
+            f"entity reference &{node.name}; is not allowed: its DTD is never loaded",
+            hint="replace it with the character or text it represents",
+        )
+        for node in tree.getroot().iter(etree.Entity)
+    ]
+
+
+def entity_declaration_diagnostic(data: bytes, name: str, problem: str) -> Diagnostic:
+    """Locate the first entity declaration of a document and report ``problem`` there."""
+    line, column = find_in_bytes(data, "<!ENTITY") or find_in_bytes(data, "<!DOCTYPE") or (1, 1)
+    return Diagnostic(
+        Location(name, line, column),
+        f"the entities declared in the DOCTYPE {problem}: entities can expand "
+        "without bound or read local files",
+        hint=ENTITY_HINT,
+    )
+
+
+def find_in_bytes(data: bytes, text: str) -> tuple[int, int] | None:
+    """Return the line and column of ASCII ``text`` in UTF-8 or UTF-16 ``data``."""
+    for codec, width in (("utf-8", 1), ("utf-16-le", 2), ("utf-16-be", 2)):
+        index = data.find(text.encode(codec))
+        if index < 0:
+            continue
+
+        newline = "\n".encode(codec)
+        before = data[:index]
+        line_start = before.rfind(newline) + len(newline) if newline in before else 0
+        return before.count(newline) + 1, (index - line_start) // width + 1
+    return None
+
+
+def readable(message: str, prefixes: Mapping[str, str]) -> str:
+    """Shorten ``{namespace}name`` to ``prefix:name`` with the prefixes the files declare."""
+
+    def shorten(match: re.Match[str]) -> str:
+        prefix = prefixes.get(match.group(1))
+        if prefix is None:
+            return match.group(0)
+        return f"{prefix}:{match.group(2)}" if prefix else match.group(2)
+
+    return _CLARK_NAME.sub(shorten, message.strip())
+
+
+def namespace_prefixes(tree: Any) -> dict[str, str]:
+    """Map each namespace declared on the root element to its prefix ("" for the default)."""
+    return {uri: prefix or "" for prefix, uri in tree.getroot().nsmap.items()}
+
+
+def location(file: str, line: int | None, column: int | None) -> Location:
+    """Build a location; libxml2 reports 0 for an unknown line or column."""
+    return Location(file, line or None, column or None)
+
+
+def read_error(name: str, exc: OSError) -> Diagnostic:
+    """Describe a file that could not be read."""
+    return Diagnostic(
+        Location(name), f"cannot read file: {exc.strerror or exc}", hint="check the path"
+    )
+
+
+def display_path(path: Path) -> str:
+    """Name ``path`` relative to the working folder when it is inside it."""
+    try:
+        return str(path.relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
+
+
+def unique(diagnostics: Iterable[Diagnostic]) -> list[Diagnostic]:
+    """Drop repeated diagnostics, keeping the first of each in order."""
+    return list(dict.fromkeys(diagnostics))
