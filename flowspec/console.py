@@ -1,0 +1,194 @@
+"""What ``flowspec run`` shows while it works: a live view on a terminal, event lines otherwise.
+
+Both views are ``RunListener``s fed by the engine, and both write to a
+``rich.console.Console`` that the CLI creates (rich honours ``NO_COLOR`` and
+drops styles when the output is not a terminal).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+from types import TracebackType
+
+from rich.console import Console, Group
+from rich.live import Live
+from rich.markup import escape
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from flowspec.client import ProgressPayload
+from flowspec.engine import SuiteOutcome
+from flowspec.plan import Run
+from flowspec.results import RunResult, Verdict
+
+VERDICT_STYLES = {
+    Verdict.PASSED: "green",
+    Verdict.FAILED: "red",
+    Verdict.ERROR: "red",
+    Verdict.TIMED_OUT: "red",
+    Verdict.SKIPPED: "yellow",
+}
+FAILING = (Verdict.FAILED, Verdict.ERROR, Verdict.TIMED_OUT)
+
+
+def verdict_label(verdict: Verdict) -> str:
+    """Return the verdict as a fixed-width upper-case label for aligned lines."""
+    return verdict.value.upper().ljust(9)
+
+
+def describe_result(result: RunResult) -> str:
+    """Return one line for a finished run: verdict, name, time or reason."""
+    line = f"{verdict_label(result.verdict)} {result.name}"
+    if result.verdict is not Verdict.SKIPPED:
+        line += f" ({result.total_seconds:.1f} s)"
+    if result.reason:
+        line += f": {result.reason}"
+    return line
+
+
+class PlainView:
+    """One line per event, for logs and pipes; ``quiet`` keeps only failures."""
+
+    def __init__(self, console: Console, *, quiet: bool = False) -> None:
+        self._console = console
+        self._quiet = quiet
+        self._statuses: dict[str, str] = {}
+
+    def __enter__(self) -> PlainView:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        return None
+
+    def run_started(self, run: Run) -> None:
+        if not self._quiet:
+            self._print(f"{'STARTED'.ljust(9)} {run.name}")
+
+    def run_progress(self, run: Run, progress: ProgressPayload) -> None:
+        status = progress["status"]
+        if self._quiet or self._statuses.get(run.id) == status:
+            return
+        self._statuses[run.id] = status
+        message = progress.get("message")
+        detail = f" {progress.get('percentage', 0)}%" + (f" {message}" if message else "")
+        self._print(f"{status.upper().ljust(9)} {run.name}{detail}")
+
+    def run_finished(self, run: Run, result: RunResult) -> None:
+        self._statuses.pop(run.id, None)
+        if self._quiet and result.verdict not in FAILING:
+            return
+        self._print(describe_result(result), style=VERDICT_STYLES[result.verdict])
+
+    def _print(self, text: str, style: str | None = None) -> None:
+        self._console.print(escape(text), style=style, soft_wrap=True, highlight=False)
+
+
+@dataclass
+class _Active:
+    name: str
+    status: str = "Starting"
+    percentage: int = 0
+    message: str = ""
+
+
+class LiveView:
+    """An overall progress bar and one line per active run, with finished runs printed above."""
+
+    def __init__(self, console: Console, total: int) -> None:
+        self._console = console
+        self._active: dict[str, _Active] = {}
+        self._progress = Progress(
+            TextColumn("[bold]runs"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            console=console,
+        )
+        self._task = self._progress.add_task("runs", total=total)
+        self._live = Live(console=console, get_renderable=self._render, refresh_per_second=8)
+
+    def __enter__(self) -> LiveView:
+        self._live.start()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self._active.clear()
+        self._live.stop()
+
+    def run_started(self, run: Run) -> None:
+        self._active[run.id] = _Active(run.name)
+
+    def run_progress(self, run: Run, progress: ProgressPayload) -> None:
+        active = self._active.get(run.id)
+        if active is None:
+            return
+        active.status = progress["status"]
+        active.percentage = progress.get("percentage", active.percentage)
+        active.message = progress.get("message", active.message)
+
+    def run_finished(self, run: Run, result: RunResult) -> None:
+        self._active.pop(run.id, None)
+        self._progress.advance(self._task)
+        self._live.console.print(
+            escape(describe_result(result)),
+            style=VERDICT_STYLES[result.verdict],
+            soft_wrap=True,
+            highlight=False,
+        )
+
+    def _render(self) -> Group:
+        table = Table.grid(padding=(0, 2))
+        for active in list(self._active.values()):
+            table.add_row(
+                escape(active.name),
+                active.status,
+                f"{active.percentage:>3}%",
+                escape(active.message),
+            )
+        return Group(self._progress, table)
+
+
+def summary_lines(outcome: SuiteOutcome) -> list[tuple[str, str | None]]:
+    """Return the closing summary as (text, style) lines: failures, counts per verdict, time."""
+    result = outcome.result
+    runs = [run for run in result.runs if run.selected]
+    lines: list[tuple[str, str | None]] = []
+    failing = [run for run in runs if run.verdict in FAILING]
+    if failing:
+        lines.append(("", None))
+        lines.append(("Runs that did not pass:", "bold"))
+        lines.extend((f"  {describe_result(run)}", "red") for run in failing)
+
+    seconds = (result.ended_at - result.started_at).total_seconds()
+    lines.append(("", None))
+    lines.append((f"{count_verdicts(runs)} in {seconds:.1f} s", _summary_style(outcome)))
+    if result.stop_reason:
+        lines.append((f"Stopped early: {result.stop_reason}", "yellow"))
+    left_out = len(result.runs) - len(runs)
+    if left_out:
+        lines.append((f"{left_out} run(s) not selected by --shard or --rerun-failed", None))
+    return lines
+
+
+def count_verdicts(runs: Sequence[RunResult]) -> str:
+    """Return ``N runs: a passed, b failed, …`` listing only verdicts that occurred."""
+    counts = Counter(run.verdict for run in runs)
+    parts = [f"{counts[verdict]} {verdict.value}" for verdict in Verdict if counts[verdict]]
+    noun = "run" if len(runs) == 1 else "runs"
+    return f"{len(runs)} {noun}: {', '.join(parts)}" if parts else f"0 {noun}"
+
+
+def _summary_style(outcome: SuiteOutcome) -> str:
+    return "bold green" if outcome.exit_code == 0 else "bold red"

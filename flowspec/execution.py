@@ -1,0 +1,401 @@
+"""One run's life: start the execution, follow it to its end, answer its forms, judge it.
+
+The per-run ``timeout`` is measured on the injected clock from the start
+request to the terminal status. Progress is followed with the server's long
+poll, asked to hold each request no longer than the time left, so the engine
+never sleeps between polls.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import logging
+import os
+import time
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Protocol
+
+from flowspec.client import DownloadedDocument, ProgressPayload, StartResult
+from flowspec.documents import (
+    FoundDocument,
+    PathClaims,
+    UnsafePathError,
+    extension_for,
+    find_documents,
+    render_save_path,
+)
+from flowspec.errors import (
+    AuthenticationFailed,
+    FlowspecError,
+    NotFound,
+    ServerUnreachable,
+    StartUnconfirmed,
+)
+from flowspec.forms import answer_form
+from flowspec.plan import Run
+from flowspec.results import DocumentResult, RunResult, Verdict
+from flowspec.spec.model import TERMINAL_STATUSES, Mode, PluginInput
+from flowspec.verdict import judge
+
+logger = logging.getLogger(__name__)
+
+#: Forms one execution may ask before the run fails: a flow that asks again and
+#: again is most likely rejecting the answers without saying so.
+MAX_FORMS = 20
+#: Distinct progress messages kept per run, so a chatty flow cannot bloat the reports.
+MAX_MESSAGES = 50
+#: Seconds granted to a cancel request during cleanup.
+CANCEL_TIMEOUT = 10.0
+#: Errors that make the server unusable for every run, so the whole suite stops.
+SUITE_ERRORS = (AuthenticationFailed, ServerUnreachable)
+
+
+class Clock(Protocol):
+    """A source of time: ``monotonic`` for durations, ``now`` for timestamps."""
+
+    def monotonic(self) -> float: ...
+
+    def now(self) -> datetime: ...
+
+
+class SystemClock:
+    """The real clock."""
+
+    def monotonic(self) -> float:
+        return time.monotonic()
+
+    def now(self) -> datetime:
+        return datetime.now(timezone.utc)
+
+
+class FlowsClient(Protocol):
+    """The calls the engine makes; ``flowspec.client.SmartFlowsClient`` provides them."""
+
+    async def start_execution(
+        self,
+        flow_id: str,
+        mode: Mode,
+        *,
+        xml: bytes | None = None,
+        plugin: PluginInput | None = None,
+    ) -> StartResult: ...
+
+    async def get_progress(self, execution_id: str, *, timeout: float) -> ProgressPayload: ...
+
+    async def answer_user_input(
+        self, execution_id: str, answers: dict[str, Any]
+    ) -> ProgressPayload: ...
+
+    async def cancel_execution(self, execution_id: str) -> None: ...
+
+    async def download_document(
+        self, document_id: str, destination: Path
+    ) -> DownloadedDocument: ...
+
+
+class RunListener(Protocol):
+    """Receives what happens to runs, for a live view or log lines."""
+
+    def run_started(self, run: Run) -> None: ...
+
+    def run_progress(self, run: Run, progress: ProgressPayload) -> None: ...
+
+    def run_finished(self, run: Run, result: RunResult) -> None: ...
+
+
+@dataclass(frozen=True)
+class ExecutionContext:
+    """What every run of a suite shares."""
+
+    clock: Clock
+    listener: RunListener
+    output_dir: Path
+    claims: PathClaims = field(default_factory=PathClaims)
+    keep_running: bool = False
+
+
+class RunFailure(Exception):
+    """Ends a run early with a verdict and reason; internal to the engine."""
+
+    def __init__(self, verdict: Verdict, reason: str, *, cancel: bool) -> None:
+        super().__init__(reason)
+        self.verdict = verdict
+        self.reason = reason
+        self.cancel = cancel
+
+
+class RunExecution:
+    """Executes one run and builds its ``RunResult``; ``fatal`` is set when the suite must stop."""
+
+    def __init__(self, run: Run, client: FlowsClient, context: ExecutionContext) -> None:
+        self.run = run
+        self.fatal: FlowspecError | None = None
+        self._client = client
+        self._context = context
+        self._clock = context.clock
+        self._execution_id: str | None = None
+        self._status: str | None = None
+        self._attempts = 0
+        self._messages: list[str] = []
+        self._input_sha256: str | None = None
+        self._documents: tuple[DocumentResult, ...] = ()
+        self._started = 0.0
+        self._ended: float | None = None
+        self._queued = 0.0
+        self._last_change = 0.0
+
+    async def execute(self) -> RunResult:
+        """Run to a verdict; never raises except for programming errors."""
+        self._context.listener.run_started(self.run)
+        self._started = self._last_change = self._clock.monotonic()
+        try:
+            verdict, reason = await self._execute()
+        except RunFailure as failure:
+            verdict, reason = failure.verdict, failure.reason
+            if failure.cancel:
+                reason += await self._cancel_on_server()
+        except SUITE_ERRORS as exc:
+            self.fatal = exc
+            verdict, reason = Verdict.ERROR, str(exc)
+        except asyncio.CancelledError:
+            _uncancel_current_task()
+            verdict, reason = Verdict.ERROR, "interrupted"
+            if self._context.keep_running:
+                reason += self._left_running()
+            else:
+                reason += await self._cancel_on_server()
+
+        result = self._result(verdict, reason)
+        self._context.listener.run_finished(self.run, result)
+        return result
+
+    async def _execute(self) -> tuple[Verdict, str | None]:
+        progress = await self._start()
+        progress = await self._follow(progress)
+        status = progress["status"]
+        self._documents = await self._download_documents(progress.get("model"))
+        return judge(status, len(self._documents), self.run.entry.expect)
+
+    async def _start(self) -> ProgressPayload:
+        xml = self._read_input()
+        plugin = self.run.entry.input if isinstance(self.run.entry.input, PluginInput) else None
+        try:
+            started = await self._client.start_execution(
+                self.run.entry.flow, self.run.mode, xml=xml, plugin=plugin
+            )
+        except StartUnconfirmed as exc:
+            raise RunFailure(
+                Verdict.ERROR,
+                f"start unconfirmed: {exc} (not retried to avoid a duplicate execution)",
+                cancel=False,
+            ) from exc
+        except SUITE_ERRORS:
+            raise
+        except FlowspecError as exc:
+            raise RunFailure(Verdict.ERROR, f"start failed: {exc}", cancel=False) from exc
+
+        self._attempts = started.attempts
+        self._execution_id = started.progress["id"]
+        logger.info("%s: started execution %s", self.run.name, self._execution_id)
+        self._observe(started.progress)
+        return started.progress
+
+    def _read_input(self) -> bytes | None:
+        if self.run.input_file is None:
+            return None
+        try:
+            data = self.run.input_file.read_bytes()
+        except OSError as exc:
+            reason = f"cannot read input {self.run.input_file}: {exc.strerror or exc}"
+            raise RunFailure(Verdict.ERROR, reason, cancel=False) from exc
+        self._input_sha256 = hashlib.sha256(data).hexdigest()
+        return data
+
+    async def _follow(self, progress: ProgressPayload) -> ProgressPayload:
+        forms = 0
+        while progress["status"] not in TERMINAL_STATUSES:
+            remaining = self.run.entry.timeout - (self._clock.monotonic() - self._started)
+            if remaining <= 0:
+                raise RunFailure(Verdict.TIMED_OUT, self._timeout_reason(progress), cancel=True)
+
+            if progress["status"] == "UserInput":
+                forms += 1
+                progress = await self._answer(progress, forms)
+            elif progress["status"] == "SelectFlow":
+                reason = "the flow asks to select a flow, which a job file cannot answer"
+                raise RunFailure(Verdict.ERROR, reason, cancel=True)
+            else:
+                progress = await self._poll(min(self.run.entry.poll_timeout, remaining))
+            self._observe(progress)
+        return progress
+
+    async def _poll(self, timeout: float) -> ProgressPayload:
+        assert self._execution_id is not None  # set by _start
+        try:
+            return await self._client.get_progress(self._execution_id, timeout=timeout)
+        except NotFound as exc:
+            reason = f"execution {self._execution_id} vanished from the server: {exc}"
+            raise RunFailure(Verdict.ERROR, reason, cancel=False) from exc
+        except SUITE_ERRORS:
+            raise
+        except FlowspecError as exc:
+            raise RunFailure(
+                Verdict.ERROR, f"following progress failed: {exc}", cancel=True
+            ) from exc
+
+    async def _answer(self, progress: ProgressPayload, forms: int) -> ProgressPayload:
+        assert self._execution_id is not None  # set by _start
+        if forms > MAX_FORMS:
+            reason = f"the flow asked for user input {MAX_FORMS} times; check its answers"
+            raise RunFailure(Verdict.ERROR, reason, cancel=True)
+
+        answer = answer_form(
+            progress.get("schema"),
+            progress.get("form"),
+            progress.get("model"),
+            self.run.entry.answers,
+        )
+        if not answer.ok:
+            reason = f"cannot answer the form: {'; '.join(answer.problems)}"
+            raise RunFailure(Verdict.ERROR, reason, cancel=True)
+
+        logger.info("%s: answering form %d of %s", self.run.name, forms, self._execution_id)
+        try:
+            return await self._client.answer_user_input(self._execution_id, answer.values)
+        except SUITE_ERRORS:
+            raise
+        except FlowspecError as exc:
+            raise RunFailure(Verdict.ERROR, f"sending answers failed: {exc}", cancel=True) from exc
+
+    def _observe(self, progress: ProgressPayload) -> None:
+        now = self._clock.monotonic()
+        if self._status == "Queued":
+            self._queued += now - self._last_change
+        self._last_change = now
+        self._status = progress["status"]
+        if self._status in TERMINAL_STATUSES:
+            self._ended = now
+
+        message = progress.get("message")
+        fresh = not self._messages or self._messages[-1] != message
+        if isinstance(message, str) and message and fresh and len(self._messages) < MAX_MESSAGES:
+            self._messages.append(message)
+        self._context.listener.run_progress(self.run, progress)
+
+    def _timeout_reason(self, progress: ProgressPayload) -> str:
+        percentage = progress.get("percentage")
+        where = (
+            f"{progress['status']}, {percentage}%" if percentage is not None else progress["status"]
+        )
+        return f"timed out after {self.run.entry.timeout:g} s (last status {where})"
+
+    async def _download_documents(self, model: Any) -> tuple[DocumentResult, ...]:
+        return tuple([await self._download(document) for document in find_documents(model)])
+
+    async def _download(self, document: FoundDocument) -> DocumentResult:
+        assert self._execution_id is not None  # set by _start
+        fields = {
+            "run": self.run.name,
+            "job": self.run.job.path.stem,
+            "entry": self.run.entry.name,
+            "input": self.run.input_label or "",
+            "document": document.name or document.id,
+            "document_id": document.id,
+            "execution": self._execution_id,
+        }
+        try:
+            path = render_save_path(self._context.output_dir, self.run.entry.save, fields)
+        except UnsafePathError as exc:
+            raise RunFailure(Verdict.ERROR, str(exc), cancel=False) from exc
+
+        claims = self._context.claims
+        path = claims.claim(path)
+        try:
+            downloaded = await self._client.download_document(document.id, path)
+        except SUITE_ERRORS:
+            raise
+        except FlowspecError as exc:
+            reason = f"downloading document {document.id} ({document.name}) failed: {exc}"
+            raise RunFailure(Verdict.ERROR, reason, cancel=False) from exc
+
+        path = self._add_extension(path, downloaded.content_type)
+        return DocumentResult(
+            id=document.id,
+            name=document.name,
+            content_type=downloaded.content_type,
+            size=downloaded.size,
+            sha256=downloaded.sha256,
+            path=path.relative_to(self._context.output_dir.resolve()),
+        )
+
+    def _add_extension(self, path: Path, content_type: str | None) -> Path:
+        """Rename a saved document without an extension after its content type."""
+        extension = extension_for(content_type)
+        if path.suffix or not extension:
+            return path
+        claims = self._context.claims
+        target = claims.claim(path.with_name(path.name + extension))
+        os.replace(path, target)
+        claims.release(path)
+        return target
+
+    async def _cancel_on_server(self) -> str:
+        """Cancel the execution unless it ended; return what to add to the reason."""
+        if self._execution_id is None or self._status in TERMINAL_STATUSES:
+            return ""
+        try:
+            await asyncio.wait_for(
+                self._client.cancel_execution(self._execution_id), CANCEL_TIMEOUT
+            )
+        except (FlowspecError, asyncio.TimeoutError) as exc:
+            logger.warning("%s: cancelling %s failed: %s", self.run.name, self._execution_id, exc)
+            return f"; cancelling execution {self._execution_id} failed: {exc}"
+        self._status = "Canceled"
+        logger.info("%s: cancelled execution %s", self.run.name, self._execution_id)
+        return f"; execution {self._execution_id} was cancelled"
+
+    def _left_running(self) -> str:
+        if self._execution_id is None or self._status in TERMINAL_STATUSES:
+            return ""
+        return f"; execution {self._execution_id} left running (--keep-running)"
+
+    def _result(self, verdict: Verdict, reason: str | None) -> RunResult:
+        ended = self._ended if self._ended is not None else self._clock.monotonic()
+        total = max(0.0, ended - self._started)
+        queued = self._queued
+        if self._status == "Queued":
+            queued += ended - self._last_change
+        run = self.run
+        return RunResult(
+            run_id=run.id,
+            name=run.name,
+            job_file=run.job.path,
+            line=run.entry.location.line or 0,
+            flow=run.entry.flow,
+            mode=run.mode,
+            verdict=verdict,
+            reason=reason,
+            input_file=run.input_file,
+            input_sha256=self._input_sha256,
+            execution_id=self._execution_id,
+            attempts=self._attempts,
+            status=self._status,
+            expected_statuses=run.entry.expect.status,
+            expected_documents=run.entry.expect.documents,
+            queued_seconds=queued,
+            running_seconds=max(0.0, total - queued),
+            total_seconds=total,
+            messages=tuple(self._messages),
+            documents=self._documents,
+        )
+
+
+def _uncancel_current_task() -> None:
+    """Clear the pending cancellation of this task, since the engine handles it (Python 3.11+)."""
+    task = asyncio.current_task()
+    uncancel = getattr(task, "uncancel", None)
+    if uncancel is not None:
+        uncancel()
