@@ -84,10 +84,17 @@ def syntax_diagnostics(error_log: Any, data: bytes, name: str) -> list[Diagnosti
         return [entity_declaration_diagnostic(data, name, "expand beyond the size limit")]
 
     diagnostics = [
-        Diagnostic(location(name, entry.line, entry.column), readable(entry.message, {}))
+        Diagnostic(location(name, entry.line, entry.column), _syntax_message(entry.message, data))
         for entry in entries
     ]
     return unique(diagnostics) or [Diagnostic(Location(name, 1), "not well-formed XML")]
+
+
+def _syntax_message(message: str, data: bytes) -> str:
+    # libxml2 calls content that starts with a NUL byte "empty".
+    if message.startswith("Document is empty") and data.strip():
+        return "not an XML document: the content starts with binary data, not a '<'"
+    return readable(message, {})
 
 
 def entity_diagnostics(tree: Any, data: bytes, name: str) -> list[Diagnostic]:

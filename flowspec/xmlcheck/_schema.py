@@ -111,6 +111,7 @@ class _SchemaFiles:
     base_folder: Path
     contents: dict[str, bytes] = field(default_factory=dict)
     display_names: dict[str, str] = field(default_factory=dict)
+    prefixes: dict[str, str] = field(default_factory=dict)
     problems: list[Diagnostic] = field(default_factory=list)
 
     def add(self, data: bytes, name: str, url: str | None) -> None:
@@ -124,6 +125,8 @@ class _SchemaFiles:
         if url is not None:
             self.contents[url] = data
             self.display_names[url] = name
+        for uri, prefix in namespace_prefixes(tree).items():
+            self.prefixes.setdefault(uri, prefix)
         folder = Path(url).parent if url else self.base_folder
         for element in tree.getroot().iter(*_SCHEMA_REFERENCES):
             self._follow(element, folder, name)
@@ -212,6 +215,8 @@ def _compile_diagnostics(error_log: Any, files: _SchemaFiles, name: str) -> list
         if entry.filename == "<string>":
             file = name  # an in-memory XSD compiled without a base path
         diagnostics.append(
-            Diagnostic(location(file, entry.line, entry.column), readable(entry.message, {}))
+            Diagnostic(
+                location(file, entry.line, entry.column), readable(entry.message, files.prefixes)
+            )
         )
     return unique(diagnostics) or [Diagnostic(Location(name), "invalid XSD")]

@@ -1,0 +1,199 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from conftest import WriteFile, order
+
+from flowspec.diagnostics import Diagnostic
+from flowspec.xmlcheck import XmlChecker, compile_schema_file
+
+
+def errors(diagnostics: list[Diagnostic]) -> list[Diagnostic]:
+    return [d for d in diagnostics if d.severity == "error"]
+
+
+def test_valid_document_has_no_diagnostics(
+    checker: XmlChecker, write: WriteFile, order_xsd: Path
+) -> None:
+    document = write("in/ok.xml", order(("S-1", "10.50"), ("S-2", "3")))
+
+    assert checker.check(document, order_xsd) == []
+
+
+def test_document_without_schema_checks_well_formedness(
+    checker: XmlChecker, write: WriteFile
+) -> None:
+    document = write("in/free.xml", "<anything><at>all</at></anything>")
+
+    assert checker.check(document) == []
+
+
+def test_invalid_decimal_located_on_its_line(
+    checker: XmlChecker, write: WriteFile, order_xsd: Path
+) -> None:
+    document = write("in/bad.xml", order(("S-1", "10.50"), ("S-2", "abc")))
+
+    [diagnostic] = checker.check(document, order_xsd)
+
+    assert diagnostic.location.file == str(document)
+    assert diagnostic.location.line == 10
+    assert diagnostic.message == (
+        "Element 'Amount': 'abc' is not a valid value of the atomic type 'xs:decimal'."
+    )
+
+
+def test_message_uses_document_prefixes(
+    checker: XmlChecker, write: WriteFile, order_xsd: Path
+) -> None:
+    text = order(("S-1", "x")).replace('xmlns="urn:example:order"', 'xmlns:o="urn:example:order"')
+    text = text.replace("<", "<o:").replace("<o:/", "</o:").replace("<o:?xml", "<?xml")
+    document = write("in/prefixed.xml", text)
+
+    [diagnostic] = checker.check(document, order_xsd)
+
+    assert "'o:Amount'" in diagnostic.message
+    assert "{urn:example:order}" not in diagnostic.message
+
+
+def test_several_errors_all_reported(
+    checker: XmlChecker, write: WriteFile, order_xsd: Path
+) -> None:
+    document = write("in/bad.xml", order(("S-1", "x"), ("S-2", "10"), ("S-3", "y")))
+
+    diagnostics = checker.check(document, order_xsd)
+
+    assert [d.location.line for d in diagnostics] == [6, 14]
+
+
+def test_missing_element_reported_where_expected(
+    checker: XmlChecker, write: WriteFile, order_xsd: Path
+) -> None:
+    text = order(("S-1", "1")).replace("    <Sku>S-1</Sku>\n", "")
+    document = write("in/missing.xml", text)
+
+    [diagnostic] = checker.check(document, order_xsd)
+
+    assert diagnostic.location.line == 5
+    assert "Expected is ( Sku )" in diagnostic.message
+
+
+def test_errors_capped_with_note(write: WriteFile, order_xsd: Path) -> None:
+    lines = [(f"S-{i}", "bad") for i in range(25)]
+    document = write("in/many.xml", order(*lines))
+    checker = XmlChecker(max_errors=20)
+
+    diagnostics = checker.check(document, order_xsd)
+
+    assert len(errors(diagnostics)) == 20
+    assert diagnostics[-1].severity == "note"
+    assert diagnostics[-1].message.startswith("5 more errors not shown")
+
+
+def test_malformed_document_located(checker: XmlChecker, write: WriteFile) -> None:
+    document = write("in/broken.xml", "<Order>\n  <Id>1</Id>\n  <Line>\n</Order>\n")
+
+    [diagnostic] = checker.check(document)
+
+    assert diagnostic.location.line == 4
+    assert diagnostic.location.column is not None
+    assert "Opening and ending tag mismatch" in diagnostic.message
+
+
+def test_malformed_document_skips_validation(
+    checker: XmlChecker, write: WriteFile, order_xsd: Path
+) -> None:
+    document = write("in/broken.xml", "<Order xmlns='urn:example:order'><Id>1</Order>")
+
+    [diagnostic] = checker.check(document, order_xsd)
+
+    assert "mismatch" in diagnostic.message
+
+
+@pytest.mark.parametrize(
+    ("content", "line", "expected"),
+    [
+        pytest.param(b"", 1, "Document is empty", id="empty"),
+        pytest.param(b"   \n\n", 3, "Start tag expected", id="blank"),
+        pytest.param(bytes(range(256)), 1, "binary data", id="all-bytes"),
+        pytest.param(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", 1, "", id="png-header"),
+        pytest.param(b"just text", 1, "Start tag expected", id="text"),
+    ],
+)
+def test_non_xml_content_located(
+    checker: XmlChecker, write: WriteFile, content: bytes, line: int, expected: str
+) -> None:
+    document = write("in/junk.xml", content)
+
+    diagnostics = checker.check(document)
+
+    assert diagnostics
+    assert diagnostics[0].location.line == line
+    assert expected in diagnostics[0].message
+
+
+def test_latin1_document_with_declaration_is_valid(
+    checker: XmlChecker, write: WriteFile, order_xsd: Path
+) -> None:
+    text = order(("Café", "1")).replace("UTF-8", "ISO-8859-1")
+    document = write("in/latin1.xml", text.encode("iso-8859-1"))
+
+    assert checker.check(document, order_xsd) == []
+
+
+def test_utf16_document_is_valid(checker: XmlChecker, write: WriteFile, order_xsd: Path) -> None:
+    text = order(("Ünïcödé", "1")).replace("UTF-8", "UTF-16")
+    document = write("in/utf16.xml", text.encode("utf-16"))
+
+    assert checker.check(document, order_xsd) == []
+
+
+def test_bytes_not_matching_declared_encoding_located(
+    checker: XmlChecker, write: WriteFile
+) -> None:
+    content = b'<?xml version="1.0" encoding="UTF-8"?>\n<Order>\n  <Id>caf\xe9</Id>\n</Order>\n'
+    document = write("in/latin1-as-utf8.xml", content)
+
+    [diagnostic] = checker.check(document)
+
+    assert diagnostic.location.line == 3
+    assert "encoding" in diagnostic.message
+
+
+def test_unknown_encoding_located(checker: XmlChecker, write: WriteFile) -> None:
+    document = write("in/odd.xml", b'<?xml version="1.0" encoding="no-such-codec"?>\n<a/>')
+
+    [diagnostic] = checker.check(document)
+
+    assert diagnostic.location.line == 1
+    assert "no-such-codec" in diagnostic.message
+
+
+def test_missing_file_reported(checker: XmlChecker, tmp_path: Path) -> None:
+    [diagnostic] = checker.check(tmp_path / "absent.xml")
+
+    assert diagnostic.location.file == str(tmp_path / "absent.xml")
+    assert "cannot read file" in diagnostic.message
+
+
+def test_folder_instead_of_file_reported(checker: XmlChecker, tmp_path: Path) -> None:
+    [diagnostic] = checker.check(tmp_path)
+
+    assert "cannot read file" in diagnostic.message
+
+
+def test_check_bytes_with_compiled_schema(checker: XmlChecker, order_xsd: Path) -> None:
+    schema = compile_schema_file(order_xsd)
+    body = order(("S-1", "NaN-ish")).encode()
+
+    [diagnostic] = checker.check_bytes(body, schema, name="POST /executions")
+
+    assert diagnostic.location.file == "POST /executions"
+    assert diagnostic.location.line == 6
+
+
+def test_check_bytes_with_schema_path_compiles_once(checker: XmlChecker, order_xsd: Path) -> None:
+    for amount in ("1", "2", "3"):
+        assert checker.check_bytes(order(("S", amount)).encode(), order_xsd) == []
+
+    assert checker.compile_count == 1
