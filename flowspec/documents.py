@@ -19,7 +19,16 @@ from typing import Any
 _UNSAFE = re.compile(r"[/\\\x00-\x1f\x7f]")
 _MAX_FIELD_LENGTH = 120
 #: Fields a ``save`` template may use.
-TEMPLATE_FIELDS = ("run", "job", "entry", "input", "document", "document_id", "execution")
+TEMPLATE_FIELDS = (
+    "run",
+    "job",
+    "entry",
+    "input",
+    "input_stem",
+    "document",
+    "document_id",
+    "execution",
+)
 
 
 class UnsafePathError(ValueError):
