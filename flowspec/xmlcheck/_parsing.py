@@ -21,8 +21,12 @@ SAFE_PARSER_OPTIONS: dict[str, Any] = {
     "dtd_validation": False,
     "huge_tree": False,
 }
-ENTITY_HINT = "remove the DOCTYPE; flowspec does not expand entities in XML documents"
+ENTITY_HINT = "remove the entity declarations from the DOCTYPE"
 
+_DOCUMENT_ENTITIES = (
+    "XML documents must not declare entities, because entities can expand without bound "
+    "or read local files"
+)
 _CLARK_NAME = re.compile(r"\{([^{}]*)\}([\w.\-]+)")
 _thread_local = threading.local()
 
@@ -81,7 +85,13 @@ def syntax_diagnostics(error_log: Any, data: bytes, name: str) -> list[Diagnosti
     """Convert a failed parse's error log into diagnostics located in ``name``."""
     entries = [entry for entry in error_log if entry.level >= etree.ErrorLevels.ERROR]
     if any("amplification" in entry.message for entry in entries):
-        return [entity_declaration_diagnostic(data, name, "expand beyond the size limit")]
+        problem = "that expand past libxml2's size limit, as in an entity expansion bomb"
+        return [entity_declaration_diagnostic(data, name, problem)]
+    # A reference to a declared external entity fails the parse before the
+    # declarations can be inspected, so the declaration is reported instead.
+    declared = find_in_bytes(data, "<!ENTITY") is not None
+    if declared and any("entity" in entry.message.lower() for entry in entries):
+        return [entity_declaration_diagnostic(data, name, _DOCUMENT_ENTITIES)]
 
     diagnostics = [
         Diagnostic(location(name, entry.line, entry.column), _syntax_message(entry.message, data))
@@ -107,7 +117,8 @@ def entity_diagnostics(tree: Any, data: bytes, name: str) -> list[Diagnostic]:
     entity_names = [entity.name for entity in dtd.iterentities()] if dtd is not None else []
     if entity_names:
         listed = ", ".join(entity_names[:5]) + (", ..." if len(entity_names) > 5 else "")
-        return [entity_declaration_diagnostic(data, name, f"({listed}) are not allowed")]
+        problem = f"({listed}); {_DOCUMENT_ENTITIES}"
+        return [entity_declaration_diagnostic(data, name, problem)]
 
     return [
         Diagnostic(
@@ -120,14 +131,10 @@ def entity_diagnostics(tree: Any, data: bytes, name: str) -> list[Diagnostic]:
 
 
 def entity_declaration_diagnostic(data: bytes, name: str, problem: str) -> Diagnostic:
-    """Locate the first entity declaration of a document and report ``problem`` there."""
+    """Report "the DOCTYPE declares entities ``problem``" at the first entity declaration."""
     line, column = find_in_bytes(data, "<!ENTITY") or find_in_bytes(data, "<!DOCTYPE") or (1, 1)
-    return Diagnostic(
-        Location(name, line, column),
-        f"the entities declared in the DOCTYPE {problem}: entities can expand "
-        "without bound or read local files",
-        hint=ENTITY_HINT,
-    )
+    message = f"the DOCTYPE declares entities {problem}"
+    return Diagnostic(Location(name, line, column), message, hint=ENTITY_HINT)
 
 
 def find_in_bytes(data: bytes, text: str) -> tuple[int, int] | None:
@@ -153,7 +160,9 @@ def readable(message: str, prefixes: Mapping[str, str]) -> str:
             return match.group(0)
         return f"{prefix}:{match.group(2)}" if prefix else match.group(2)
 
-    return _CLARK_NAME.sub(shorten, message.strip())
+    # Values quoted from the document may span lines; one diagnostic stays one line.
+    one_line = message.strip().replace("\r", "\\r").replace("\n", "\\n")
+    return _CLARK_NAME.sub(shorten, one_line)
 
 
 def namespace_prefixes(tree: Any) -> dict[str, str]:
