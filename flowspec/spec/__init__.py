@@ -1,1 +1,157 @@
-"""Job files: loading YAML with source marks, the model, schema and semantic checks."""
+"""Job files: loading YAML with source marks, the model, schema and semantic checks.
+
+``load_job_files`` is the entry point: it loads every file, substitutes the
+environment, checks the schema, the references between entries, the files
+they name and the XML inputs, and raises one ``SpecError`` holding the
+diagnostics of all files. ``check_job_files`` returns the same per file, for
+callers (``flowspec validate``) that report files separately.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
+
+from flowspec.diagnostics import Diagnostic, Location
+from flowspec.errors import SpecError
+from flowspec.schemas import JOBFILE, load_schema
+from flowspec.spec.build import Builder, EntryBuilder
+from flowspec.spec.env import substitute
+from flowspec.spec.graph import after_diagnostics, duplicate_name_diagnostics
+from flowspec.spec.model import Entry, JobFile, XmlInput
+from flowspec.spec.schema_check import schema_diagnostics
+from flowspec.spec.yamlload import MarkedDocument, decode, parse_yaml
+
+__all__ = ["FileCheck", "JobFile", "check_job_files", "load_job_files"]
+
+
+class XmlCheck(Protocol):
+    """What the spec needs of ``flowspec.xmlcheck.XmlChecker``."""
+
+    def check(self, xml_path: Path, xsd_path: Path | None = None) -> list[Diagnostic]: ...
+
+
+@dataclass(frozen=True)
+class FileCheck:
+    """The outcome of checking one job file: the model when it is valid, else diagnostics."""
+
+    path: Path
+    job: JobFile | None
+    diagnostics: tuple[Diagnostic, ...]
+
+
+def load_job_files(
+    paths: Sequence[Path],
+    *,
+    environ: Mapping[str, str] | None = None,
+    check_xml: bool = True,
+) -> list[JobFile]:
+    """Load and check job files; raise ``SpecError`` with every problem of every file."""
+    checks = check_job_files(paths, environ=environ, check_xml=check_xml)
+    diagnostics = [diagnostic for check in checks for diagnostic in check.diagnostics]
+    if diagnostics:
+        raise SpecError(diagnostics)
+    return [check.job for check in checks if check.job is not None]
+
+
+def check_job_files(
+    paths: Sequence[Path],
+    *,
+    environ: Mapping[str, str] | None = None,
+    check_xml: bool = True,
+) -> list[FileCheck]:
+    """Check each job file; never raises for a problem in the files."""
+    environment = os.environ if environ is None else environ
+    checker = _xml_checker() if check_xml else None
+    return [_check_file(Path(path), environment, checker) for path in paths]
+
+
+def _xml_checker() -> XmlCheck:
+    from flowspec.xmlcheck import XmlChecker  # lxml loads only when XML is checked
+
+    return XmlChecker()
+
+
+def _check_file(path: Path, environ: Mapping[str, str], checker: XmlCheck | None) -> FileCheck:
+    try:
+        raw = _read_bytes(path)
+        document = parse_yaml(path, decode(path, raw))
+    except SpecError as exc:
+        return FileCheck(path, None, tuple(sorted(exc.diagnostics)))
+
+    job, diagnostics = _check_document(document, hashlib.sha256(raw).hexdigest(), environ)
+    if job is not None and checker is not None:
+        diagnostics.extend(_xml_diagnostics(job, checker))
+    if diagnostics:
+        return FileCheck(path, None, tuple(_unique(diagnostics)))
+    return FileCheck(path, job, ())
+
+
+def _read_bytes(path: Path) -> bytes:
+    def fail(message: str) -> SpecError:
+        return SpecError([Diagnostic(Location(str(path)), message)])
+
+    try:
+        return path.read_bytes()
+    except FileNotFoundError:
+        raise fail("file not found") from None
+    except IsADirectoryError:
+        raise fail("is a directory, not a job file") from None
+    except OSError as exc:
+        raise fail(f"cannot be read: {exc.strerror or exc}") from None
+
+
+def _check_document(
+    document: MarkedDocument, sha256: str, environ: Mapping[str, str]
+) -> tuple[JobFile | None, list[Diagnostic]]:
+    substituted = substitute(document, environ)
+    document = substituted.document
+    diagnostics = list(substituted.diagnostics)
+    diagnostics.extend(schema_diagnostics(document, load_schema(JOBFILE)))
+
+    data = document.data
+    builder = Builder(document, substituted.secrets)
+    server = builder.server(data.get("server"))
+    run = builder.run_settings(data.get("run"))
+    entries = _entries(builder, data)
+    diagnostics.extend(builder.diagnostics)
+    diagnostics.extend(duplicate_name_diagnostics(document, data.get("flows")))
+    diagnostics.extend(after_diagnostics(document, data.get("flows")))
+
+    if diagnostics or server is None:
+        return None, diagnostics
+    name = data.get("name") if isinstance(data.get("name"), str) else document.path.stem
+    job = JobFile(document.path, sha256, name, server, run, tuple(entries), data["version"])
+    return job, []
+
+
+def _entries(builder: Builder, data: dict[str, object]) -> list[Entry]:
+    defaults = data.get("defaults")
+    entry_builder = EntryBuilder(builder, defaults if isinstance(defaults, dict) else {})
+    flows = data.get("flows")
+    if not isinstance(flows, list):
+        return []
+    built = (entry_builder.build(index, item) for index, item in enumerate(flows))
+    return [entry for entry in built if entry is not None]
+
+
+def _xml_diagnostics(job: JobFile, checker: XmlCheck) -> list[Diagnostic]:
+    diagnostics: list[Diagnostic] = []
+    checked: set[tuple[Path, Path | None]] = set()
+    for entry in job.entries:
+        if not isinstance(entry.input, XmlInput):
+            continue
+        for file in entry.input.files:
+            key = (file, entry.input.schema)
+            if key not in checked:
+                checked.add(key)
+                diagnostics.extend(checker.check(file, entry.input.schema))
+    return diagnostics
+
+
+def _unique(diagnostics: list[Diagnostic]) -> list[Diagnostic]:
+    return list(dict.fromkeys(diagnostics))

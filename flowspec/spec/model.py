@@ -108,6 +108,9 @@ class Entry:
     poll_timeout: float = 30.0
     after: tuple[str, ...] = ()
     save: str = "{run}/{document}"
+    download: bool = True
+    cancel_on_timeout: bool = True
+    outputs: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

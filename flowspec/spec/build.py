@@ -1,0 +1,339 @@
+"""From schema-checked job-file data to the model, with the checks a schema cannot make.
+
+The schema has already run; every function here still looks at types before
+trusting them, so that a file with schema errors gets its other mistakes
+reported too instead of stopping at the first broken part.
+"""
+
+from __future__ import annotations
+
+import re
+import string
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from flowspec.diagnostics import Diagnostic
+from flowspec.secret import Secret
+from flowspec.spec.model import (
+    TERMINAL_STATUSES,
+    Auth,
+    Entry,
+    Expect,
+    Login,
+    PluginInput,
+    RunSettings,
+    Server,
+    XmlInput,
+)
+from flowspec.spec.paths import PathProblem, expand_glob, resolve_file
+from flowspec.spec.yamlload import MarkedDocument, join_pointer
+
+DEFAULT_TIMEOUT = 600.0
+DEFAULT_POLL_TIMEOUT = 30.0
+MAX_POLL_TIMEOUT = 300.0
+#: Fields a ``save`` template may use; the engine fills each of them.
+SAVE_FIELDS = ("run", "job", "entry", "input", "document", "document_id", "execution")
+_DURATION = re.compile(r"(?:(\d+)h)?(?:(\d+)m)?(?:(\d+(?:\.\d+)?)s)?")
+_LOOPBACK_NAMES = ("localhost", "localhost.", "::1", "[::1]")
+
+
+@dataclass
+class Builder:
+    """Builds the parts of one job file's model, collecting diagnostics on the way."""
+
+    document: MarkedDocument
+    secrets: Mapping[tuple[str, ...], str]
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+
+    @property
+    def job_dir(self) -> Path:
+        return self.document.path.parent
+
+    def error(
+        self, pointer: str, message: str, hint: str | None = None, *, key: bool = False
+    ) -> None:
+        """Record a problem at the value (or with ``key``, the key) at ``pointer``."""
+        locate = self.document.locate_key if key else self.document.locate
+        self.diagnostics.append(Diagnostic(locate(pointer), message, hint))
+
+    def server(self, data: Any) -> Server | None:
+        """Return the ``server`` section as a ``Server``."""
+        if not isinstance(data, dict) or not isinstance(data.get("base_url"), str):
+            return None
+        base_url: str = data["base_url"]
+        insecure = data.get("allow_insecure_http") is True
+        emulator_project = self._base_url(base_url, insecure)
+        ca_bundle = self.file("/server/ca_bundle", data.get("ca_bundle"))
+        location = self.document.locate("/server")
+        return Server(
+            base_url, self.auth(data.get("auth")), location, emulator_project, ca_bundle, insecure
+        )
+
+    def _base_url(self, base_url: str, insecure: bool) -> Path | None:
+        pointer = "/server/base_url"
+        if base_url.startswith("emulator:"):
+            return self.file(pointer, base_url.removeprefix("emulator:"), "emulator project: ")
+        parts = urlsplit(base_url)
+        if parts.scheme == "http" and not insecure and not _is_loopback(parts.hostname or ""):
+            self.error(
+                pointer,
+                f"plain http:// to {parts.hostname} would send credentials unencrypted",
+                "use https://, or set allow_insecure_http: true if the network is trusted",
+            )
+        return None
+
+    def auth(self, data: Any) -> Auth | None:
+        """Return ``server.auth`` as ``Auth``, its secrets taken from the environment."""
+        if not isinstance(data, dict):
+            return None
+        api_key = self.secrets.get(("server", "auth", "api_key"))
+        login = data.get("login")
+        if isinstance(login, dict) and isinstance(login.get("username"), str):
+            password = self.secrets.get(("server", "auth", "login", "password"), "")
+            scope = login.get("scope") if isinstance(login.get("scope"), str) else None
+            return Auth(login=Login(login["username"], Secret(password), scope))
+        return Auth(api_key=Secret(api_key)) if api_key is not None else None
+
+    def run_settings(self, data: Any) -> RunSettings:
+        """Return the ``run`` section, with defaults for what it leaves out."""
+        if not isinstance(data, dict):
+            return RunSettings()
+        defaults = RunSettings()
+        return RunSettings(
+            order=data.get("order", defaults.order),
+            concurrency=data.get("concurrency", defaults.concurrency),
+            fail_fast=data.get("fail_fast", defaults.fail_fast),
+        )
+
+    def file(self, pointer: str, relative: Any, what: str = "") -> Path | None:
+        """Return the checked path of a referenced file, or None (recording why)."""
+        if not isinstance(relative, str) or not relative:
+            return None
+        try:
+            return resolve_file(self.job_dir, relative)
+        except PathProblem as exc:
+            self.error(pointer, f"{what}{exc}")
+            return None
+
+    def duration(self, pointer: str, value: Any, default: float) -> float:
+        """Return a duration in seconds (``default`` when absent); zero is an error."""
+        if value is None:
+            return default
+        seconds = parse_duration(value)
+        if seconds is None:
+            return default
+        if seconds <= 0:
+            self.error(pointer, f"'{value}' is not a positive duration", "give e.g. 30s or 10m")
+            return default
+        return seconds
+
+    def poll_timeout(self, pointer: str, value: Any) -> float:
+        """Return the long-poll timeout in seconds, checked to lie in 1..300."""
+        if value is None or isinstance(value, bool):
+            return DEFAULT_POLL_TIMEOUT
+        seconds = float(value) if isinstance(value, int) else parse_duration(value)
+        if seconds is None:
+            return DEFAULT_POLL_TIMEOUT
+        if not 1 <= seconds <= MAX_POLL_TIMEOUT:
+            self.error(pointer, f"poll_timeout must be between 1s and 300s, not {value}")
+            return DEFAULT_POLL_TIMEOUT
+        return seconds
+
+    def save(self, pointer: str, template: Any) -> str | None:
+        """Return a checked ``save`` template, or None when it is absent or wrong."""
+        if not isinstance(template, str) or not template:
+            return None
+        problem = save_template_problem(template)
+        if problem:
+            fields = ", ".join("{" + name + "}" for name in SAVE_FIELDS)
+            self.error(pointer, problem, f"use the fields {fields}")
+            return None
+        return template
+
+
+def parse_duration(value: Any) -> float | None:
+    """Return the seconds of a duration such as ``90s``, ``10m`` or ``1h30m``; None if invalid."""
+    if not isinstance(value, str) or not value or not value[0].isdigit():
+        return None
+    match = _DURATION.fullmatch(value)
+    if match is None:
+        return None
+    hours, minutes, seconds = match.groups()
+    return int(hours or 0) * 3600 + int(minutes or 0) * 60 + float(seconds or 0)
+
+
+def save_template_problem(template: str) -> str | None:
+    """Return what is wrong with a ``save`` template, or None when it is usable."""
+    try:
+        parsed = list(string.Formatter().parse(template))
+    except ValueError as exc:
+        return f"invalid save template {template!r}: {exc} (write {{{{ and }}}} for braces)"
+    for _, name, spec, conversion in parsed:
+        if name is None:
+            continue
+        if name not in SAVE_FIELDS:
+            return f"save template {template!r} uses unknown field {{{name}}}"
+        if spec or conversion:
+            return f"save template {template!r}: field {{{name}}} takes no format or conversion"
+    if template.startswith(("/", "\\")) or (len(template) > 1 and template[1] == ":"):
+        return f"save template {template!r} is absolute; it is relative to the output folder"
+    if ".." in re.split(r"[/\\]", template):
+        return f"save template {template!r} climbs out of the output folder with '..'"
+    return None
+
+
+def _is_loopback(host: str) -> bool:
+    host = host.lower()
+    if host in _LOOPBACK_NAMES or host.endswith(".localhost"):
+        return True
+    return host.startswith("127.") and all(part.isdigit() for part in host.split("."))
+
+
+class EntryBuilder:
+    """Builds one ``flows`` entry with the file's ``defaults`` applied."""
+
+    def __init__(self, parent: Builder, defaults: Mapping[str, Any]) -> None:
+        self.parent = parent
+        self.defaults = defaults
+
+    def build(self, index: int, data: Any) -> Entry | None:
+        if not isinstance(data, dict):
+            return None
+        name, flow = data.get("name"), data.get("flow")
+        if not isinstance(name, str) or not isinstance(flow, str):
+            return None
+        pointer = f"/flows/{index}"
+        setting = self._setting(data)
+        entry_input = self._input(pointer, data.get("input"))
+        self._check_mode(pointer, data, entry_input)
+
+        parent = self.parent
+        timeout = parent.duration(*self._where(pointer, data, "timeout"), DEFAULT_TIMEOUT)
+        poll_timeout = parent.poll_timeout(*self._where(pointer, data, "poll_timeout"))
+        save = parent.save(*self._where(pointer, data, "save")) or "{run}/{document}"
+        skip = data.get("skip_user_input") is True
+        return Entry(
+            name=name,
+            flow=flow,
+            location=parent.document.locate(pointer),
+            mode=data.get("mode"),
+            input=entry_input,
+            skip_user_input=skip,
+            answers={} if skip or data.get("mode") == "start" else self._answers(data),
+            expect=self._expect(data),
+            timeout=timeout,
+            poll_timeout=poll_timeout,
+            after=_names(data.get("after")),
+            save=save,
+            download=setting("download", True),
+            cancel_on_timeout=setting("cancel_on_timeout", True),
+            outputs=tuple(setting("outputs", ())),
+        )
+
+    def _setting(self, data: Mapping[str, Any]) -> Any:
+        def setting(key: str, default: Any) -> Any:
+            return data.get(key, self.defaults.get(key, default))
+
+        return setting
+
+    def _where(self, pointer: str, data: Mapping[str, Any], key: str) -> tuple[str, Any]:
+        """Return the pointer and value of ``key``: the entry's own, else the default's."""
+        if key in data:
+            return f"{pointer}/{key}", data[key]
+        return f"/defaults/{key}", self.defaults.get(key)
+
+    def _answers(self, data: Mapping[str, Any]) -> dict[str, Any]:
+        answers = dict(self.defaults.get("answers") or {})
+        answers.update(data.get("answers") or {})
+        return answers
+
+    def _expect(self, data: Mapping[str, Any]) -> Expect:
+        merged = {**(self.defaults.get("expect") or {}), **(data.get("expect") or {})}
+        status = merged.get("status", "Success")
+        statuses = tuple(status) if isinstance(status, list) else (status,)
+        documents = merged.get("documents")
+        return Expect(
+            status=tuple(s for s in statuses if s in TERMINAL_STATUSES) or ("Success",),
+            documents=documents if isinstance(documents, int) else None,
+        )
+
+    def _input(self, pointer: str, data: Any) -> XmlInput | PluginInput | None:
+        if not isinstance(data, dict):
+            return None
+        pointer += "/input"
+        location = self.parent.document.locate(pointer)
+        plugin = data.get("plugin")
+        if isinstance(plugin, dict) and "xml" not in data:
+            ids = plugin.get("ids")
+            return PluginInput(
+                dataset=str(plugin.get("dataset", "")),
+                entity=str(plugin.get("entity", "")),
+                ids=tuple(ids) if isinstance(ids, list) else (str(ids),),
+                user=str(plugin.get("user", "")),
+                organization=plugin.get("organization"),
+                location=location,
+            )
+        pattern = data.get("xml")
+        if not isinstance(pattern, str) or not pattern:
+            return None
+        schema = self.parent.file(f"{pointer}/schema", data.get("schema"))
+        try:
+            files = expand_glob(self.parent.job_dir, pattern)
+        except PathProblem as exc:
+            self.parent.error(f"{pointer}/xml", str(exc))
+            files = ()
+        return XmlInput(pattern, files, schema, location)
+
+    def _check_mode(self, pointer: str, data: Mapping[str, Any], entry_input: Any) -> None:
+        """Check that ``mode``, ``input``, ``skip_user_input`` and ``answers`` fit together."""
+        mode = data.get("mode")
+        skip = data.get("skip_user_input") is True
+        has_xml = isinstance(data.get("input"), dict) and "xml" in data["input"]
+        has_plugin = isinstance(data.get("input"), dict) and "plugin" in data["input"]
+        error = self.parent.error
+        if mode in ("none", "plugin") and has_xml:
+            error(
+                f"{pointer}/mode",
+                f"mode {mode} sends no XML, but input.xml is given",
+                "use mode xml or start, or remove the XML input",
+            )
+        if mode in ("none", "xml") and has_plugin:
+            error(
+                f"{pointer}/mode",
+                f"mode {mode} sends no plug-in payload, but input.plugin is given",
+                "use mode plugin or start, or remove the plug-in input",
+            )
+        if mode == "xml" and not has_xml:
+            error(f"{pointer}/mode", "mode xml needs an XML input", "add input.xml")
+        if mode == "plugin" and not has_plugin:
+            error(f"{pointer}/mode", "mode plugin needs a plug-in payload", "add input.plugin")
+        if skip and mode not in (None, "start"):
+            error(
+                f"{pointer}/skip_user_input",
+                f"skip_user_input: true needs mode start, but mode is {mode}",
+                "remove the mode (start is implied) or set mode: start",
+            )
+        if "answers" in data and (skip or mode == "start"):
+            why = "skip_user_input: true" if skip else "mode start"
+            error(
+                f"{pointer}/answers",
+                f"answers are never used: {why} skips all user input",
+                "remove the answers, or let the flow ask for input",
+            )
+        del entry_input
+
+
+def _names(value: Any) -> tuple[str, ...]:
+    if isinstance(value, str):
+        return (value,)
+    if isinstance(value, list):
+        return tuple(item for item in value if isinstance(item, str))
+    return ()
+
+
+def pointer_of(*parts: str | int) -> str:
+    """Return the JSON pointer of a path given as parts."""
+    return join_pointer(list(parts))
