@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
@@ -81,13 +81,13 @@ def _check_file(path: Path, environ: Mapping[str, str], checker: XmlCheck | None
         raw = _read_bytes(path)
         document = parse_yaml(path, decode(path, raw))
     except SpecError as exc:
-        return FileCheck(path, None, tuple(sorted(exc.diagnostics)))
+        return FileCheck(path, None, ordered(exc.diagnostics))
 
-    job, diagnostics = _check_document(document, hashlib.sha256(raw).hexdigest(), environ)
-    if job is not None and checker is not None:
-        diagnostics.extend(_xml_diagnostics(job, checker))
-    if diagnostics:
-        return FileCheck(path, None, tuple(_unique(diagnostics)))
+    sha256 = hashlib.sha256(raw).hexdigest()
+    job, entries, diagnostics = _check_document(document, sha256, environ)
+    xml_diagnostics = _xml_diagnostics(entries, checker) if checker is not None else []
+    if diagnostics or xml_diagnostics:
+        return FileCheck(path, None, ordered(diagnostics) + ordered(xml_diagnostics))
     return FileCheck(path, job, ())
 
 
@@ -107,11 +107,16 @@ def _read_bytes(path: Path) -> bytes:
 
 def _check_document(
     document: MarkedDocument, sha256: str, environ: Mapping[str, str]
-) -> tuple[JobFile | None, list[Diagnostic]]:
+) -> tuple[JobFile | None, list[Entry], list[Diagnostic]]:
+    """Return the model (None when invalid), the entries that could be built, and problems."""
     substituted = substitute(document, environ)
     document = substituted.document
     diagnostics = list(substituted.diagnostics)
-    diagnostics.extend(schema_diagnostics(document, load_schema(JOBFILE)))
+    # A value whose substitution failed would only add a second, confusing error.
+    unsubstituted = {diagnostic.location.pointer for diagnostic in diagnostics}
+    for diagnostic in schema_diagnostics(document, load_schema(JOBFILE)):
+        if diagnostic.location.pointer not in unsubstituted:
+            diagnostics.append(diagnostic)
 
     data = document.data
     builder = Builder(document, substituted.secrets)
@@ -123,10 +128,10 @@ def _check_document(
     diagnostics.extend(after_diagnostics(document, data.get("flows")))
 
     if diagnostics or server is None:
-        return None, diagnostics
+        return None, entries, diagnostics
     name = data.get("name") if isinstance(data.get("name"), str) else document.path.stem
     job = JobFile(document.path, sha256, name, server, run, tuple(entries), data["version"])
-    return job, []
+    return job, entries, []
 
 
 def _entries(builder: Builder, data: dict[str, object]) -> list[Entry]:
@@ -139,10 +144,10 @@ def _entries(builder: Builder, data: dict[str, object]) -> list[Entry]:
     return [entry for entry in built if entry is not None]
 
 
-def _xml_diagnostics(job: JobFile, checker: XmlCheck) -> list[Diagnostic]:
+def _xml_diagnostics(entries: Sequence[Entry], checker: XmlCheck) -> list[Diagnostic]:
     diagnostics: list[Diagnostic] = []
     checked: set[tuple[Path, Path | None]] = set()
-    for entry in job.entries:
+    for entry in entries:
         if not isinstance(entry.input, XmlInput):
             continue
         for file in entry.input.files:
@@ -153,5 +158,11 @@ def _xml_diagnostics(job: JobFile, checker: XmlCheck) -> list[Diagnostic]:
     return diagnostics
 
 
-def _unique(diagnostics: list[Diagnostic]) -> list[Diagnostic]:
-    return list(dict.fromkeys(diagnostics))
+def ordered(diagnostics: Iterable[Diagnostic]) -> tuple[Diagnostic, ...]:
+    """Return ``diagnostics`` without repeats, by file, then line and column (unplaced first)."""
+
+    def key(diagnostic: Diagnostic) -> tuple[str, int, int, str]:
+        location = diagnostic.location
+        return (location.file, location.line or 0, location.column or 0, diagnostic.message)
+
+    return tuple(sorted(dict.fromkeys(diagnostics), key=key))
