@@ -1,11 +1,114 @@
-"""``flowspec emulator``."""
+"""``flowspec emulator``: serve the Smart Flows emulator for a project file."""
 
 from __future__ import annotations
 
+import contextlib
+import ipaddress
+import signal
+from collections.abc import Iterator
+from pathlib import Path
+
 import click
+
+from flowspec.errors import UsageError
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 @click.command("emulator")
-def emulator_command() -> None:
-    """Serve the Smart Flows emulator."""
-    raise click.ClickException("emulator is being built")
+@click.option(
+    "--project",
+    "project_path",
+    required=True,
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="The emulator project file (YAML) to serve.",
+)
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option(
+    "--port",
+    default=0,
+    show_default=True,
+    type=click.IntRange(0, 65535),
+    help="TCP port to listen on; 0 picks a free port, printed at start.",
+)
+@click.option(
+    "--seed", default=0, show_default=True, help="Seed for generated ids and injected faults."
+)
+@click.option(
+    "--api-key",
+    "api_keys",
+    multiple=True,
+    metavar="KEY",
+    help="Accept KEY in X-API-Key for the project's first admin user (repeatable).",
+)
+@click.option(
+    "--fault",
+    "faults",
+    multiple=True,
+    metavar="KIND[:KEY=VALUE,...]",
+    help="Inject a fault, e.g. rate_limit:first=2,endpoints=start or "
+    "drop_connection:probability=0.1 (repeatable; replaces the project's fault of that kind).",
+)
+@click.option(
+    "--allow-remote",
+    is_flag=True,
+    help="Allow a --host that is not a loopback address.",
+)
+def emulator_command(
+    project_path: Path,
+    host: str,
+    port: int,
+    seed: int,
+    api_keys: tuple[str, ...],
+    faults: tuple[str, ...],
+    allow_remote: bool,
+) -> None:
+    """Serve the Smart Flows emulator until Ctrl-C or SIGTERM.
+
+    Prints the base URL it listens on. An invalid project file gets located
+    errors and exit code 2.
+    """
+    from flowspec.emulator.app import create_app
+    from flowspec.emulator.fault_options import faults_from_options
+    from flowspec.emulator.project import load_project
+    from flowspec.emulator.server import base_url, bind_socket, make_server
+
+    if not allow_remote and not _is_loopback(host):
+        raise UsageError(
+            f"--host {host} is not a loopback address; add --allow-remote to listen on it"
+        )
+    project = load_project(project_path, extra_api_keys=api_keys)
+    app = create_app(project, seed=seed, faults=faults_from_options(faults))
+    sock = bind_socket(host, port)
+    click.echo(f"Emulator for project {project.name!r} listening on {base_url(sock)}")
+    click.echo("Press Ctrl-C to stop.", err=True)
+    try:
+        with _stop_signals_ignored():
+            make_server(app).run(sockets=[sock])
+    finally:
+        sock.close()
+    click.echo("Emulator stopped.", err=True)
+
+
+@contextlib.contextmanager
+def _stop_signals_ignored() -> Iterator[None]:
+    """Make Ctrl-C and SIGTERM a clean stop with exit code 0.
+
+    uvicorn handles both signals while it serves, then re-raises them once it
+    has shut down; the handlers set here receive that second delivery, so it
+    neither kills the process nor raises KeyboardInterrupt.
+    """
+    signals = (signal.SIGINT, signal.SIGTERM)
+    previous = {sig: signal.signal(sig, lambda number, frame: None) for sig in signals}
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)

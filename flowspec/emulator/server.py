@@ -1,0 +1,115 @@
+"""Serve the emulator with uvicorn, in a background thread or in the foreground."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import socket
+import threading
+import time
+from collections.abc import Iterator
+
+import uvicorn
+from starlette.types import ASGIApp
+
+from flowspec.emulator.app import create_app
+from flowspec.emulator.executions import Clock
+from flowspec.emulator.faults import FaultSettings
+from flowspec.emulator.project import Project
+from flowspec.errors import FlowspecError
+
+logger = logging.getLogger(__name__)
+
+STARTUP_TIMEOUT = 10.0
+
+# Requests still open at shutdown (long polls, hanging starts) are cut after this many seconds.
+GRACEFUL_SHUTDOWN = 1
+
+
+class EmulatorStartFailed(FlowspecError):
+    """The emulator server could not start listening."""
+
+
+def bind_socket(host: str, port: int) -> socket.socket:
+    """Bind a listening TCP socket on ``host``:``port`` (0 picks a free port)."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    # With proto left at 0, asyncio skips TCP_NODELAY on accepted connections,
+    # and Nagle's algorithm then adds about 40 ms to every keep-alive answer.
+    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((host, port))
+    except OSError as exc:
+        sock.close()
+        raise EmulatorStartFailed(f"cannot listen on {host}:{port}: {exc.strerror}") from exc
+    return sock
+
+
+def base_url(sock: socket.socket) -> str:
+    """Return ``http://HOST:PORT/`` for a bound socket."""
+    host, port = sock.getsockname()[:2]
+    shown = f"[{host}]" if ":" in host else host
+    return f"http://{shown}:{port}/"
+
+
+def make_server(app: ASGIApp) -> uvicorn.Server:
+    """Return a uvicorn server for ``app`` that leaves logging configuration to the caller."""
+    config = uvicorn.Config(
+        app,
+        log_config=None,
+        access_log=False,
+        lifespan="off",
+        timeout_graceful_shutdown=GRACEFUL_SHUTDOWN,
+    )
+    return uvicorn.Server(config)
+
+
+@contextlib.contextmanager
+def serve_app_in_thread(app: ASGIApp, host: str = "127.0.0.1", port: int = 0) -> Iterator[str]:
+    """Serve ``app`` in a background thread; yield its base URL once it accepts connections."""
+    sock = bind_socket(host, port)
+    url = base_url(sock)
+    server = make_server(app)
+    thread = threading.Thread(
+        target=server.run, kwargs={"sockets": [sock]}, name="flowspec-emulator", daemon=True
+    )
+    thread.start()
+    try:
+        _wait_until_started(server, thread)
+        logger.info("emulator listening on %s", url)
+        yield url
+    finally:
+        server.should_exit = True
+        thread.join(timeout=GRACEFUL_SHUTDOWN + 5.0)
+        sock.close()
+
+
+def _wait_until_started(server: uvicorn.Server, thread: threading.Thread) -> None:
+    deadline = time.monotonic() + STARTUP_TIMEOUT
+    while not server.started:
+        if not thread.is_alive():
+            raise EmulatorStartFailed("the emulator server stopped while starting")
+        if time.monotonic() > deadline:
+            server.should_exit = True
+            raise EmulatorStartFailed(f"the emulator did not start within {STARTUP_TIMEOUT:g} s")
+        time.sleep(0.005)
+
+
+@contextlib.contextmanager
+def serve_in_thread(
+    project: Project,
+    host: str = "127.0.0.1",
+    port: int = 0,
+    *,
+    seed: int = 0,
+    clock: Clock | None = None,
+    faults: FaultSettings | None = None,
+) -> Iterator[str]:
+    """Serve the emulator for ``project`` in a background thread; yield ``http://HOST:PORT/``.
+
+    The server accepts connections when the base URL is yielded and is stopped
+    on exit, cutting requests still open after ``GRACEFUL_SHUTDOWN`` seconds.
+    """
+    app = create_app(project, seed=seed, clock=clock, faults=faults)
+    with serve_app_in_thread(app, host, port) as url:
+        yield url
