@@ -1,4 +1,4 @@
-"""Choosing which runs to start: one shard of a suite, or the runs a report says failed.
+"""Choosing which runs to start: one shard of a suite, or the runs that did not pass in a report.
 
 Sharding is by run id, so every machine, operating system and Python version
 puts a run in the same shard. A run and the runs it waits for through

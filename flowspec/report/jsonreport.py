@@ -1,4 +1,4 @@
-"""The JSON report: every fact of a ``SuiteResult``, shaped as ``schemas/report.schema.json`` says.
+"""The JSON report: every fact of a ``SuiteResult``, as ``schemas/report.schema.json`` defines it.
 
 ``reading.py`` turns such a document back into an equal ``SuiteResult``, so a
 field added here needs its counterpart there and in the schema.
@@ -16,7 +16,7 @@ from flowspec.results import DocumentResult, RunResult, SuiteResult, Verdict
 
 FORMAT_VERSION = 1
 
-# JSON keys of the per-verdict totals; "timed out" has a space as an enum value.
+# JSON keys of the per-verdict totals. The "timed out" verdict value has a space, the key does not.
 TOTAL_KEYS = {
     Verdict.PASSED: "passed",
     Verdict.FAILED: "failed",
@@ -27,7 +27,7 @@ TOTAL_KEYS = {
 
 
 def as_utc(moment: datetime) -> datetime:
-    """Convert ``moment`` to UTC; a naive time is taken to be UTC already."""
+    """Convert ``moment`` to UTC. A naive time is taken to be UTC already."""
     if moment.tzinfo is None:
         return moment.replace(tzinfo=timezone.utc)
     return moment.astimezone(timezone.utc)
@@ -123,4 +123,6 @@ class JsonReportWriter:
         """Render ``result`` as a JSON document."""
         # allow_nan=False: NaN and Infinity are not JSON, so a bad duration fails here, loudly.
         text = json.dumps(to_document(result), indent=2, ensure_ascii=False, allow_nan=False)
+        # A lone surrogate (possible in server messages) cannot be encoded as UTF-8. Its
+        # visible escape "\\udXXX" is also its JSON escape, so reading it back restores it.
         return unicode_safe(text + "\n").encode("utf-8")

@@ -92,10 +92,10 @@ def _details(run: RunResult) -> list[str]:
     lines += [f"- {escape_inline(fact)}" for fact in describe_run(run)]
     lines.append("")
     if run.messages:
-        shown = [shorten(message, _MESSAGE_LIMIT) for message in run.messages[-_MAX_MESSAGES:]]
-        omitted = len(run.messages) - len(shown)
-        title = "Server messages" if not omitted else f"Last {len(shown)} server messages"
-        lines += [f"{title}:", "", code_block("\n".join(shown)), ""]
+        kept = [shorten(message, _MESSAGE_LIMIT) for message in run.messages[-_MAX_MESSAGES:]]
+        omitted = len(run.messages) - len(kept)
+        title = "Server messages" if not omitted else f"Last {len(kept)} server messages"
+        lines += [f"{title}:", "", code_block("\n".join(kept)), ""]
     return lines
 
 

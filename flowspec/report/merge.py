@@ -1,8 +1,8 @@
 """Combine the reports of shards (or of a run and its reruns) into one result.
 
-Runs are matched by id. When two reports hold the same run, the one from
+Runs are matched by id. When two reports contain the same run, the one from
 the report that ended later wins, because a rerun replaces the earlier
-outcome; a run that was started always beats one the shard left out.
+outcome. A run that was started always wins over one its shard left out.
 """
 
 from __future__ import annotations
