@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import threading
 from pathlib import Path
 
@@ -23,6 +24,7 @@ class XmlChecker:
         self.max_errors = max_errors
         self.compile_count = 0
         self._schemas: dict[Path, Schema | SpecError] = {}
+        self._resolved: dict[tuple[Path, str], Path] = {}
         self._reported: set[Path] = set()
         self._lock = threading.Lock()
 
@@ -76,15 +78,24 @@ class XmlChecker:
         if not isinstance(result, SpecError):
             return result, []
 
-        key = xsd_path.resolve()
+        key = self._resolve(xsd_path)
         with self._lock:
             if key in self._reported:
                 return None, []
             self._reported.add(key)
         return None, list(result.diagnostics)
 
+    def _resolve(self, xsd_path: Path) -> Path:
+        # Resolving costs a system call per path component, and the same XSD
+        # path comes with each of thousands of files.
+        working_folder = "" if xsd_path.is_absolute() else os.getcwd()
+        resolved = self._resolved.get((xsd_path, working_folder))
+        if resolved is None:
+            resolved = self._resolved[xsd_path, working_folder] = xsd_path.resolve()
+        return resolved
+
     def _compiled(self, xsd_path: Path) -> Schema | SpecError:
-        key = xsd_path.resolve()
+        key = self._resolve(xsd_path)
         with self._lock:
             cached = self._schemas.get(key)
             if cached is not None:

@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Time XSD validation of 1,000 generated XML files (about 20 KB each):
+# xmllint, the flowspec library (bench_xml_validate.py) and, when the
+# command supports XML globs, `flowspec validate` on a job file, in one
+# hyperfine run so the ratios come from the same conditions.
+#
+# Usage: benchmarks/bench_xml.sh [FOLDER] [COUNT]
+set -euo pipefail
+
+here="$(cd "$(dirname "$0")" && pwd)"
+folder="${1:-$(mktemp -d)}"
+count="${2:-1000}"
+
+python "$here/bench_xml_generate.py" "$folder" "$count"
+cd "$folder"
+files="$(ls orders/*.xml | tr '\n' ' ')"
+
+commands=(
+  -n xmllint "xmllint --noout --schema order.xsd $files"
+  -n flowspec-library "python $here/bench_xml_validate.py order.xsd $files"
+)
+if [[ "${WITH_CLI:-1}" == 1 ]]; then
+  commands+=(-n "flowspec validate" "flowspec validate job.yaml")
+fi
+
+echo "machine: $(nproc) cores, $(python -V), $(xmllint --version 2>&1 | head -1)"
+hyperfine -N --warmup 3 --runs "${RUNS:-20}" --export-markdown "$folder/results.md" "${commands[@]}"
