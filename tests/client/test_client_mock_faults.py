@@ -13,7 +13,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from client_support import API_KEY, PASSWORD, assert_no_secret
+from client_support import KEY_AUTH, PASSWORD, SleepRecorder, assert_no_secret
 
 from flowspec.client import RetryPolicy, SmartFlowsClient
 from flowspec.errors import ApiError, ServerUnreachable
@@ -21,17 +21,6 @@ from flowspec.secret import Secret
 from flowspec.spec.model import Auth, Login
 
 BASE_URL = "http://127.0.0.1:9/"
-KEY_AUTH = Auth(api_key=Secret(API_KEY))
-
-
-class SleepRecorder:
-    """An injected ``sleep`` that records the delays instead of waiting."""
-
-    def __init__(self) -> None:
-        self.delays: list[float] = []
-
-    async def __call__(self, seconds: float) -> None:
-        self.delays.append(seconds)
 
 
 def _client(
