@@ -110,7 +110,7 @@ async def execute(
     clock: Clock | None = None,
     listener: Any = None,
     retry: RetryPolicy | None = None,
-    on_client: Callable[[SmartFlowsClient], None] | None = None,
+    on_engine: Callable[[Engine], None] | None = None,
     **options: Any,
 ) -> SuiteOutcome:
     """Plan and execute ``jobs`` with one client per job file's server."""
@@ -122,14 +122,14 @@ async def execute(
                 job_file.server.base_url, job_file.server.auth, retry=retry or fast_retry()
             )
             clients[job_file.path] = await stack.enter_async_context(client)
-            if on_client is not None:
-                on_client(client)
         engine = Engine(
             lambda job_file: clients[job_file.path],
             clock or SystemClock(),
             listener or Recorder(),
             EngineOptions(output_dir=output_dir, **options),
         )
+        if on_engine is not None:
+            on_engine(engine)
         return await engine.execute(runs)
 
 
