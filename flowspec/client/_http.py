@@ -26,7 +26,9 @@ from flowspec.errors import (
 #: Characters kept of an HTML or text error body, and of a JSON error ``message``.
 _EXCERPT_LENGTH = 200
 _MESSAGE_LENGTH = 2000
-_TAG = re.compile(r"<(script|style)\b.*?</\1\s*>|<[^>]*>", re.IGNORECASE | re.DOTALL)
+_HIDDEN = re.compile(r"<(head|script|style)\b.*?</\1\s*>", re.IGNORECASE | re.DOTALL)
+_TITLE = re.compile(r"<title\b[^>]*>(.*?)</title\s*>", re.IGNORECASE | re.DOTALL)
+_TAG = re.compile(r"<[^>]*>")
 _SPACE = re.compile(r"\s+")
 
 #: Failures that happen before any byte of the request left, so a retry cannot duplicate it.
@@ -148,8 +150,21 @@ def error_detail(response: httpx.Response) -> str:
         if isinstance(message, str):
             return _excerpt(message, _MESSAGE_LENGTH)
     if "html" in content_type or text.lstrip().startswith("<"):
-        text = html.unescape(_TAG.sub(" ", text))
+        text = _html_text(text)
     return _excerpt(text, _EXCERPT_LENGTH)
+
+
+def _html_text(page: str) -> str:
+    """Return the visible text of an HTML page, or its title when the body shows none.
+
+    Proxy error pages usually repeat the title in a heading, so the title is
+    left out whenever the body has text.
+    """
+    visible = _TAG.sub(" ", _HIDDEN.sub(" ", page))
+    if not visible.strip():
+        title = _TITLE.search(page)
+        visible = title.group(1) if title else ""
+    return html.unescape(visible)
 
 
 def _excerpt(text: str, length: int) -> str:

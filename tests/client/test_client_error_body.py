@@ -26,8 +26,14 @@ def _response(status: int, body: str, content_type: str) -> httpx.Response:
             "<html><head><style>p {color: red}</style><title>502</title></head>"
             "<body><h1>Bad Gateway</h1><p>nginx &amp; friends</p></body></html>",
             "text/html",
-            "502 Bad Gateway nginx & friends",
+            "Bad Gateway nginx & friends",
             id="html",
+        ),
+        pytest.param(
+            "<html><head><title>504 Gateway Time-out</title></head><body></body></html>",
+            "text/html",
+            "504 Gateway Time-out",
+            id="html-title-only",
         ),
         pytest.param('{"error": "x"}', "application/json", '{"error": "x"}', id="json-no-message"),
         pytest.param("plain   text\n reason", "text/plain", "plain text reason", id="text"),
