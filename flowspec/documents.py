@@ -24,7 +24,6 @@ TEMPLATE_FIELDS = (
     "job",
     "entry",
     "input",
-    "input_stem",
     "document",
     "document_id",
     "execution",

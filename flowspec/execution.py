@@ -302,7 +302,6 @@ class RunExecution:
             "job": self.run.job.path.stem,
             "entry": self.run.entry.name,
             "input": self.run.input_label or "",
-            "input_stem": self.run.input_file.stem if self.run.input_file else "",
             "document": document.name or document.id,
             "document_id": document.id,
             "execution": self._execution_id,

@@ -21,7 +21,6 @@ FIELDS = {
     "job": "nightly",
     "entry": "letter",
     "input": "",
-    "input_stem": "",
     "document": "Letter",
     "document_id": "d-1",
     "execution": "e-1",

@@ -60,15 +60,13 @@ async def test_every_mode_passes(emulator: Emulator, tmp_path: Path) -> None:
 
 
 async def test_documents_saved_with_hash(emulator: Emulator, tmp_path: Path) -> None:
-    suite = job(
-        emulator.url, entry("orders", "order", input=ORDERS, save="{input_stem}/{document}")
-    )
+    suite = job(emulator.url, entry("orders", "order", input=ORDERS, save="{input}/{document}"))
 
     outcome = await execute([suite], tmp_path)
 
     [document] = by_name(outcome)["engine/orders[order-1.xml]"].documents
     saved = tmp_path / document.path  # type: ignore[operator]
-    assert document.path == Path("order-1/Order confirmation.pdf")
+    assert document.path == Path("order-1.xml/Order confirmation.pdf")
     assert document.content_type is not None
     assert document.content_type.startswith("application/pdf")
     assert document.size == len(saved.read_bytes())
