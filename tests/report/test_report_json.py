@@ -1,11 +1,13 @@
 from __future__ import annotations
 
+import json
 from datetime import datetime
 from pathlib import Path
 
 from hypothesis import HealthCheck, given, settings
 from report_support import (
     HOSTILE,
+    REPORT_SCHEMA,
     START,
     assert_valid_json_report,
     document,
@@ -134,3 +136,24 @@ def test_json_report_start_is_iso_utc_with_offset() -> None:
     result = make_suite(started_at=START.astimezone().replace(microsecond=250_000))
     report = assert_valid_json_report(RENDER(result))
     assert report["started_at"] == "2026-03-01T08:30:00.250000Z"
+
+
+def test_report_schema_describes_every_property() -> None:
+    schema = json.loads(REPORT_SCHEMA.read_text(encoding="utf-8"))
+    undescribed = []
+
+    def visit(node: object, pointer: str) -> None:
+        if isinstance(node, dict):
+            for name, child in node.get("properties", {}).items():
+                if "description" not in child:
+                    undescribed.append(f"{pointer}/properties/{name}")
+            for key, child in node.items():
+                visit(child, f"{pointer}/{key}")
+        elif isinstance(node, list):
+            for number, child in enumerate(node):
+                visit(child, f"{pointer}/{number}")
+
+    visit(schema, "")
+
+    assert schema["$schema"] == "https://json-schema.org/draft/2020-12/schema"
+    assert undescribed == []
