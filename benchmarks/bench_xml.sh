@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# Time XSD validation of 1,000 generated XML files (about 20 KB each):
-# xmllint, the flowspec library (bench_xml_validate.py) and, when the
-# command supports XML globs, `flowspec validate` on a job file, in one
-# hyperfine run so the ratios come from the same conditions.
+# Time XSD validation of 1,000 generated XML files of about 20 KB each.
+# One hyperfine run times xmllint, the flowspec library
+# (bench_xml_validate.py) and `flowspec validate` on a job file whose entry
+# globs the files, so the ratios come from the same conditions.
+# WITH_CLI=0 leaves the command out; RUNS sets the number of runs.
 #
 # Usage: benchmarks/bench_xml.sh [FOLDER] [COUNT]
 set -euo pipefail

@@ -111,23 +111,31 @@ def party(tag: str, ident: str, rng: random.Random) -> str:
     )
 
 
+def money(cents: int) -> str:
+    return f"{cents // 100}.{cents % 100:02d}"
+
+
+def order_line(number: int, order_number: int, rng: random.Random) -> tuple[str, int]:
+    """Return one ``<Line>`` element and its total in cents."""
+    quantity = rng.randint(1, 40)
+    unit_cents = rng.randint(100, 99999)
+    total_cents = quantity * unit_cents
+    element = (
+        f'  <Line number="{number}">\n'
+        f"    <Sku>ABC-{rng.randint(10000, 99999)}</Sku>\n"
+        f"    <Description>Part {number} of order {order_number}, standard</Description>\n"
+        f"    <Quantity>{quantity}.000</Quantity>\n"
+        f'    <UnitPrice currency="EUR">{money(unit_cents)}</UnitPrice>\n'
+        f'    <Total currency="EUR">{money(total_cents)}</Total>\n'
+        f"    <Delivery>2026-0{rng.randint(1, 9)}-1{rng.randint(0, 9)}</Delivery>\n"
+        "  </Line>\n"
+    )
+    return element, total_cents
+
+
 def order(number: int, rng: random.Random) -> str:
-    lines = []
-    grand_total = 0
-    for line_number in range(1, LINES_PER_ORDER + 1):
-        quantity = rng.randint(1, 40)
-        cents = rng.randint(100, 99999)
-        grand_total += quantity * cents
-        lines.append(
-            f'  <Line number="{line_number}">\n'
-            f"    <Sku>ABC-{rng.randint(10000, 99999)}</Sku>\n"
-            f"    <Description>Part {line_number} of order {number}, standard finish</Description>\n"
-            f"    <Quantity>{quantity}.000</Quantity>\n"
-            f'    <UnitPrice currency="EUR">{cents // 100}.{cents % 100:02d}</UnitPrice>\n'
-            f'    <Total currency="EUR">{quantity * cents // 100}.{quantity * cents % 100:02d}</Total>\n'
-            f"    <Delivery>2026-0{rng.randint(1, 9)}-1{rng.randint(0, 9)}</Delivery>\n"
-            "  </Line>\n"
-        )
+    lines = [order_line(line, number, rng) for line in range(1, LINES_PER_ORDER + 1)]
+    grand_total = sum(total for _, total in lines)
     return (
         '<?xml version="1.0" encoding="UTF-8"?>\n'
         f'<Order xmlns="{NAMESPACE}">\n'
@@ -135,8 +143,8 @@ def order(number: int, rng: random.Random) -> str:
         "  <Issued>2026-01-15T09:30:00Z</Issued>\n"
         + party("Seller", "seller", rng)
         + party("Buyer", "buyer", rng)
-        + "".join(lines)
-        + f'  <GrandTotal currency="EUR">{grand_total // 100}.{grand_total % 100:02d}</GrandTotal>\n'
+        + "".join(element for element, _ in lines)
+        + f'  <GrandTotal currency="EUR">{money(grand_total)}</GrandTotal>\n'
         "</Order>\n"
     )
 

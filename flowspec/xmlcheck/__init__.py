@@ -20,11 +20,13 @@ Safety: nothing is loaded over the network, and no DTD is loaded. XML
 documents must not declare entities: a DOCTYPE with entity declarations is
 rejected before any expansion, because entities can expand without bound
 (billion laughs) or read local files (XXE). XSD files may declare internal
-entities, as published schemas do, but not external ones. ``xs:include``,
-``xs:import``, ``xs:redefine`` and ``xs:override`` resolve only to existing
-local files, relative to the XSD that names them; a ``schemaLocation`` with a
-URL scheme other than ``file`` is rejected, never fetched. lxml exceptions
-never leave this package: they become ``Diagnostic`` records or a ``SpecError``.
+entities, as published schemas do, but not external ones.
+
+``xs:include``, ``xs:import``, ``xs:redefine`` and ``xs:override`` resolve
+only to existing local files, relative to the XSD that names them. A
+``schemaLocation`` with a URL scheme other than ``file`` is rejected and
+never fetched. lxml exceptions never leave this package, because they
+become ``Diagnostic`` records or a ``SpecError``.
 """
 
 from flowspec.xmlcheck._checker import MAX_ERRORS_PER_FILE, XmlChecker

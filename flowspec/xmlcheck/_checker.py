@@ -1,4 +1,4 @@
-"""``XmlChecker``: checks documents against XSDs, compiling each XSD once."""
+"""``XmlChecker``, which checks documents against XSDs and compiles each XSD once."""
 
 from __future__ import annotations
 
@@ -41,8 +41,8 @@ class XmlChecker:
     def check(self, xml_path: Path, xsd_path: Path | None = None) -> list[Diagnostic]:
         """Parse ``xml_path`` safely and validate it against ``xsd_path`` when given.
 
-        A broken XSD's diagnostics come with the first document checked against
-        it only; later documents are then checked for well-formedness alone.
+        A broken XSD's diagnostics come only with the first document checked
+        against it. Later documents are then checked for well-formedness alone.
         """
         diagnostics: list[Diagnostic] = []
         schema = None

@@ -12,8 +12,8 @@ from lxml import etree
 
 from flowspec.diagnostics import Diagnostic, Location
 
-# Neither documents nor XSDs load a DTD, expand entities or touch the network.
-# XSD files relax only ``resolve_entities`` (to "internal", see ``_schema``).
+# Every parse: no DTD loading, no entity expansion, no network access.
+# Compiling an XSD changes only ``resolve_entities``, to "internal" (see ``_schema``).
 SAFE_PARSER_OPTIONS: dict[str, Any] = {
     "resolve_entities": False,
     "no_network": True,
@@ -52,7 +52,7 @@ def parse_document(data: bytes, name: str) -> tuple[Any | None, list[Diagnostic]
 def parse(
     parser: Any, data: bytes, name: str, *, base_url: str | None
 ) -> tuple[Any | None, list[Diagnostic]]:
-    """Parse ``data`` with ``parser``; return the tree, or None and the syntax errors."""
+    """Parse ``data`` with ``parser``, returning the tree, or None and the syntax errors."""
     try:
         root = etree.fromstring(data, parser, base_url=base_url)
     except etree.XMLSyntaxError:

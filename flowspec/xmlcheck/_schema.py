@@ -1,7 +1,8 @@
-"""Compiling XSDs from local files only, and validating parsed documents against them."""
+"""XSD compilation from local files only, and validation of parsed documents."""
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -24,6 +25,8 @@ from flowspec.xmlcheck._parsing import (
     unique,
 )
 
+logger = logging.getLogger(__name__)
+
 _XSD = "{http://www.w3.org/2001/XMLSchema}"
 _REJECTED = "flowspec-rejected:"
 _SCHEMA_REFERENCES = (f"{_XSD}include", f"{_XSD}import", f"{_XSD}redefine", f"{_XSD}override")
@@ -43,7 +46,7 @@ class Schema:
         return f"Schema({self.name!r})"
 
     def validate(self, tree: Any, name: str) -> list[Diagnostic]:
-        """Validate a parsed document; diagnostics are located in ``name``."""
+        """Validate a parsed document, returning diagnostics located in ``name``."""
         with self._lock:
             if self._xsd.validate(tree):
                 return []
@@ -57,7 +60,7 @@ class Schema:
 
 
 def compile_schema_file(path: Path) -> Schema:
-    """Compile the XSD at ``path``; its includes and imports resolve relative to it.
+    """Compile the XSD at ``path``, resolving its includes and imports relative to it.
 
     Raises ``SpecError`` located in the XSD files when the XSD is broken.
     """
@@ -97,6 +100,8 @@ def compile_schema_bytes(
         raise SpecError(_compile_diagnostics(exc.error_log, files, name)) from exc
     if resolver.rejected:
         raise SpecError([_unexpected_load(url, name) for url in resolver.rejected])
+
+    logger.debug("compiled XSD %s from %d file(s)", name, max(len(files.contents), 1))
     return Schema(name, xsd, namespace_prefixes(tree))
 
 
@@ -134,7 +139,7 @@ class _SchemaFiles:
     def _follow(self, element: Any, folder: Path, name: str) -> None:
         schema_location = element.get("schemaLocation")
         if not schema_location:
-            return  # an import without a location uses a namespace already loaded
+            return  # an import without a location only declares a namespace
 
         where = location(name, element.sourceline, None)
         scheme = urlsplit(schema_location).scheme

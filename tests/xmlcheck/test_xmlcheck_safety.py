@@ -212,7 +212,7 @@ def test_xsd_entity_bomb_rejected(write: WriteFile) -> None:
     assert raised.value.diagnostics[0].location.file == str(xsd)
 
 
-def test_xsd_including_local_secret_does_not_show_it(write: WriteFile, secret_file: Path) -> None:
+def test_xsd_include_of_secret_hides_content(write: WriteFile, secret_file: Path) -> None:
     xsd = write(
         "schemas/main.xsd",
         f'{XSD_HEAD}<xs:include schemaLocation="{secret_file.as_uri()}"/></xs:schema>',

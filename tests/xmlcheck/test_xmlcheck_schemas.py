@@ -90,7 +90,7 @@ def test_include_chain_resolved_at_each_level(checker: XmlChecker, write: WriteF
     assert checker.check(write("in/bad.xml", TOTAL.format("1.255")), xsd) != []
 
 
-def test_import_from_working_folder_does_not_matter(
+def test_import_independent_of_working_folder(
     checker: XmlChecker, write: WriteFile, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     write("schemas/common/types.xsd", TYPES_XSD)
@@ -207,7 +207,7 @@ def test_compile_schema_bytes_without_base_path(order_xsd: Path) -> None:
     assert XmlChecker().check_bytes(order(("S", "1")).encode(), schema) == []
 
 
-def test_compile_schema_bytes_error_names_the_xsd() -> None:
+def test_compile_schema_bytes_error_names_xsd() -> None:
     with pytest.raises(SpecError) as raised:
         compile_schema_bytes(
             b"<xs:schema xmlns:xs='http://www.w3.org/2001/XMLSchema'>"
