@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -128,3 +129,11 @@ def assert_no_secret(error: BaseException) -> None:
             for secret in SECRETS:
                 assert secret not in text, f"{type(current).__name__} shows a credential"
         current = current.__cause__ or current.__context__
+
+
+def closed_port() -> int:
+    """Return a loopback port that nothing listens on (bound once, then released)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+    return port

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import random
-import socket
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -15,6 +14,7 @@ from client_support import (
     KEY_AUTH,
     SleepRecorder,
     assert_no_secret,
+    closed_port,
     in_process_client,
     served_client,
     write_test_project,
@@ -150,9 +150,7 @@ async def test_poll_dropped_connection_retried(
 
 
 async def test_refused_connection_raises_unreachable() -> None:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    port = closed_port()
     sleep = SleepRecorder()
     client = SmartFlowsClient(f"http://127.0.0.1:{port}/", KEY_AUTH, sleep=sleep)
     async with client:
