@@ -54,8 +54,9 @@ class SmartFlowsClient:
 
     ``transport`` replaces the network (an ASGI app in tests). ``sleep`` and
     ``random`` drive the retry backoff, so tests can record delays instead of
-    waiting. ``request_count`` counts the HTTP requests sent, retries and
-    logins included.
+    waiting. ``read_timeout`` is the seconds to wait for a response to any
+    request but a long poll, which waits its own ``timeout`` plus a margin.
+    ``request_count`` counts the HTTP requests sent, retries and logins included.
     """
 
     def __init__(
@@ -70,6 +71,7 @@ class SmartFlowsClient:
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
         random: Callable[[], float] = random_module.random,
         max_connections: int = 100,
+        read_timeout: float = READ_TIMEOUT,
     ) -> None:
         self.base_url = check_base_url(base_url, allow_insecure_http=allow_insecure_http)
         self._login = auth.login if auth is not None else None
@@ -80,10 +82,11 @@ class SmartFlowsClient:
             limits=httpx.Limits(
                 max_connections=max_connections, max_keepalive_connections=max_connections
             ),
-            timeout=httpx.Timeout(READ_TIMEOUT, connect=CONNECT_TIMEOUT, pool=None),
+            timeout=httpx.Timeout(read_timeout, connect=CONNECT_TIMEOUT, pool=None),
             headers={"User-Agent": USER_AGENT},
         )
-        self._session = Session(http, Authenticator(auth, self._log_in), retry, sleep, random)
+        authenticator = Authenticator(auth, self._log_in)
+        self._session = Session(http, authenticator, retry, sleep, random, read_timeout)
 
     @property
     def request_count(self) -> int:

@@ -51,7 +51,7 @@ class Call:
     ``idempotent`` is false for requests that must not be sent twice; those are
     retried only after failures that certainly happened before sending.
     ``creates_execution`` marks a start, whose doubtful failures raise
-    ``StartUnconfirmed``.
+    ``StartUnconfirmed``. ``read_timeout`` None means the session's default.
     """
 
     method: str
@@ -59,7 +59,7 @@ class Call:
     params: Mapping[str, str] = field(default_factory=dict)
     idempotent: bool = True
     creates_execution: bool = False
-    read_timeout: float = READ_TIMEOUT
+    read_timeout: float | None = None
     log_level: int = logging.INFO
 
 
@@ -73,6 +73,7 @@ class Session:
         retry: RetryPolicy,
         sleep: Callable[[float], Awaitable[None]],
         random: Callable[[], float],
+        read_timeout: float = READ_TIMEOUT,
     ) -> None:
         self.http = http
         self.auth = auth
@@ -80,6 +81,7 @@ class Session:
         self._retry = retry
         self._sleep = sleep
         self._random = random
+        self._read_timeout = read_timeout
 
     async def request(
         self,
@@ -135,7 +137,8 @@ class Session:
         engine's concurrency bounds the waiters and each held connection is bounded
         by its read timeout.
         """
-        return httpx.Timeout(call.read_timeout, connect=CONNECT_TIMEOUT, pool=None)
+        read = self._read_timeout if call.read_timeout is None else call.read_timeout
+        return httpx.Timeout(read, connect=CONNECT_TIMEOUT, pool=None)
 
     def log_response(self, call: Call, response: httpx.Response, started: float) -> None:
         """Log one remote call: method, path with query, status and duration."""
