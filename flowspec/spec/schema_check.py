@@ -171,6 +171,8 @@ def _hint(document: MarkedDocument, error: _Error, pointer: str) -> str | None:
         return None
     if isinstance(instance, str) and "${" in instance:
         return "a quoted ${VAR} stays a string; leave it unquoted to take the value's type"
+    if error.schema.get("title") == "duration" and isinstance(instance, (int, float)):
+        return f"give a unit: {instance}s, or e.g. {', '.join(error.schema['examples'])}"
     if "string" in error.validator_value and isinstance(instance, (bool, int, float)):
         node = document.node_at(pointer)
         written = node.value if isinstance(node, ScalarNode) else str(instance)

@@ -1,0 +1,115 @@
+from collections.abc import Callable
+from pathlib import Path
+
+from conftest import ENVIRON, HEADER, messages, problems
+
+from flowspec.secret import Secret
+from flowspec.spec import load_job_files
+
+ENTRY = "flows:\n  - name: a\n    flow: f\n"
+
+
+def load(path: Path, environ: dict[str, str] | None = None):  # type: ignore[no-untyped-def]
+    [job] = load_job_files([path], environ=environ or ENVIRON)
+    return job
+
+
+def test_reference_takes_environment_value(write: Callable[..., Path]) -> None:
+    job = load(write(HEADER + ENTRY))
+    assert job.server.base_url == "https://acme.smartflows.example"
+
+
+def test_default_used_when_unset(write: Callable[..., Path]) -> None:
+    text = HEADER + "run:\n  order: ${ORDER:-parallel}\n" + ENTRY
+    assert load(write(text)).run.order == "parallel"
+
+
+def test_default_used_when_empty(write: Callable[..., Path]) -> None:
+    text = HEADER + "run:\n  order: ${ORDER:-parallel}\n" + ENTRY
+    assert load(write(text), {**ENVIRON, "ORDER": ""}).run.order == "parallel"
+
+
+def test_unquoted_reference_takes_yaml_type(write: Callable[..., Path]) -> None:
+    text = HEADER + "run:\n  concurrency: ${N}\n  fail_fast: ${FF}\n" + ENTRY
+    job = load(write(text), {**ENVIRON, "N": "12", "FF": "true"})
+    assert job.run.concurrency == 12
+    assert job.run.fail_fast is True
+
+
+def test_quoted_reference_stays_string(write: Callable[..., Path]) -> None:
+    text = HEADER + "flows:\n  - name: a\n    flow: '${FLOW}'\n"
+    assert load(write(text), {**ENVIRON, "FLOW": "12345"}).entries[0].flow == "12345"
+
+
+def test_reference_inside_text(write: Callable[..., Path]) -> None:
+    text = HEADER + "flows:\n  - name: a\n    flow: f\n    answers: {Name: 'Mr ${WHO}!'}\n"
+    job = load(write(text), {**ENVIRON, "WHO": "Smith"})
+    assert job.entries[0].answers == {"Name": "Mr Smith!"}
+
+
+def test_double_dollar_escapes(write: Callable[..., Path]) -> None:
+    text = HEADER + "flows:\n  - name: a\n    flow: f\n    answers: {Text: 'cost $${PRICE}'}\n"
+    assert load(write(text)).entries[0].answers == {"Text": "cost ${PRICE}"}
+
+
+def test_unset_variable_located_at_reference(write: Callable[..., Path]) -> None:
+    text = HEADER + "flows:\n  - name: a\n    flow: f\n    answers: {Name: 'Mr ${WHO}'}\n"
+    assert messages(write(text)) == ["9:25: environment variable WHO is not set"]
+
+
+def test_malformed_reference_is_an_error(write: Callable[..., Path]) -> None:
+    text = HEADER + "flows:\n  - name: a\n    flow: f\n    answers: {Name: '${1X}'}\n"
+    assert messages(write(text)) == [
+        "9:22: invalid ${...} reference: expected ${NAME} or ${NAME:-default}"
+    ]
+
+
+def test_secret_comes_from_environment(write: Callable[..., Path]) -> None:
+    auth = load(write(HEADER + ENTRY)).server.auth
+    assert auth.api_key == Secret("k3y-s3cr3t-value")
+
+
+def test_literal_secret_is_an_error_without_its_value(write: Callable[..., Path]) -> None:
+    text = HEADER.replace("${API_KEY}", "hunter2-literal") + ENTRY
+    [diagnostic] = problems(write(text))
+    assert "must come from the environment" in diagnostic.message
+    assert "hunter2" not in str(diagnostic)
+
+
+def test_numeric_literal_secret_does_not_leak(write: Callable[..., Path]) -> None:
+    text = HEADER.replace("${API_KEY}", "987654321") + ENTRY
+    assert all("987654321" not in str(d) for d in problems(write(text)))
+
+
+def test_secret_with_default_is_an_error(write: Callable[..., Path]) -> None:
+    text = HEADER.replace("${API_KEY}", "${API_KEY:-fallback}") + ENTRY
+    [diagnostic] = problems(write(text))
+    assert "must come from the environment" in diagnostic.message
+    assert "fallback" not in str(diagnostic)
+
+
+def test_login_password_must_be_a_reference(write: Callable[..., Path]) -> None:
+    text = HEADER.replace("api_key: ${API_KEY}", "login: {username: u, password: pw123}") + ENTRY
+    [diagnostic] = problems(write(text))
+    assert "'password' must come from the environment" in diagnostic.message
+    assert "pw123" not in str(diagnostic)
+
+
+def test_login_password_from_environment(write: Callable[..., Path]) -> None:
+    text = HEADER.replace("api_key: ${API_KEY}", "login: {username: u, password: '${PW}'}") + ENTRY
+    login = load(write(text), {**ENVIRON, "PW": "pw"}).server.auth.login
+    assert login.password.reveal() == "pw"
+    assert login.username == "u"
+
+
+def test_unset_secret_is_an_error(write: Callable[..., Path]) -> None:
+    environ = {"SMARTFLOWS_URL": ENVIRON["SMARTFLOWS_URL"]}
+    assert messages(write(HEADER + ENTRY), environ) == [
+        "5:14: environment variable API_KEY is not set (it holds 'api_key')"
+    ]
+
+
+def test_secret_value_never_in_any_message(write: Callable[..., Path]) -> None:
+    text = HEADER + "flows:\n  - name: a\n    flow: f\n    timeout: nonsense\n"
+    assert problems(write(text))
+    assert all(ENVIRON["API_KEY"] not in str(d) for d in problems(write(text)))
