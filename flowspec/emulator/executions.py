@@ -178,12 +178,13 @@ class Execution:
 
     def _percentage(self, ran: float | None = None) -> int:
         fraction = self._fraction(self._ran if ran is None else ran)
-        ticks = math.floor(fraction * 100 / _PERCENT_TICK)
+        # The small epsilon keeps 0.09 / 0.1 from flooring to 80 % through rounding error.
+        ticks = math.floor(fraction * 100 / _PERCENT_TICK + 1e-9)
         return min(100 - _PERCENT_TICK, ticks * _PERCENT_TICK)
 
     def _step(self, ran: float) -> str:
         steps = self.flow.steps
-        index = min(len(steps) - 1, math.floor(self._fraction(ran) * len(steps)))
+        index = min(len(steps) - 1, math.floor(self._fraction(ran) * len(steps) + 1e-9))
         return steps[index]
 
     def next_change(self, now: float) -> float | None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 
 INVOICE_XSD = """<?xml version="1.0"?>
@@ -61,7 +62,9 @@ def demo_project(**overrides: Any) -> dict[str, Any]:
                 "primary_entity": "Invoice",
             }
         ],
-        "plugin_datasets": [{"id": "crm-accounts", "display_name": "Accounts", "entity": "account"}],
+        "plugin_datasets": [
+            {"id": "crm-accounts", "display_name": "Accounts", "entity": "account"}
+        ],
         "flows": [
             {
                 "id": "letter",
@@ -115,7 +118,7 @@ def demo_project(**overrides: Any) -> dict[str, Any]:
         ],
     }
     project.update(overrides)
-    return project
+    return copy.deepcopy(project)
 
 
 def files() -> dict[str, str]:
