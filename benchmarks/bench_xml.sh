@@ -18,7 +18,8 @@ files="$(ls orders/*.xml | tr '\n' ' ')"
 
 commands=(
   -n xmllint "xmllint --noout --schema order.xsd $files"
-  -n flowspec-library "python $here/bench_xml_validate.py order.xsd $files"
+  -n "flowspec library, 1 process" "env XMLCHECK_PROCESSES=1 python $here/bench_xml_validate.py order.xsd $files"
+  -n "flowspec library, check_many" "python $here/bench_xml_validate.py order.xsd $files"
 )
 if [[ "${WITH_CLI:-1}" == 1 ]]; then
   commands+=(-n "flowspec validate" "flowspec validate job.yaml")

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import os
 import threading
+from collections.abc import Sequence
 from pathlib import Path
 
 from flowspec.diagnostics import Diagnostic, Location
 from flowspec.errors import SpecError
+from flowspec.xmlcheck._parallel import check_in_processes, default_processes
 from flowspec.xmlcheck._parsing import parse_document, read_error
 from flowspec.xmlcheck._schema import Schema, compile_schema_file
 
@@ -55,6 +57,34 @@ class XmlChecker:
         except OSError as exc:
             return [*diagnostics, read_error(name, exc)]
         return diagnostics + self.check_bytes(data, schema, name=name)
+
+    def check_many(
+        self, items: Sequence[tuple[Path, Path | None]], *, processes: int | None = None
+    ) -> list[list[Diagnostic]]:
+        """Check (XML file, XSD or None) pairs, in forked processes when there are many.
+
+        Returns one diagnostics list per pair, in order, as ``check`` would.
+        ``processes`` defaults to one per CPU, given at least 100 files each;
+        1 checks in this process. Each XSD is compiled once, in this process,
+        before any worker starts.
+        """
+        if processes is None:
+            processes = default_processes(len(items))
+
+        schema_diagnostics: dict[Path, list[Diagnostic]] = {}
+        for _, xsd_path in items:
+            if xsd_path is not None and xsd_path not in schema_diagnostics:
+                schema_diagnostics[xsd_path] = self._schema_reported_once(xsd_path)[1]
+
+        results = check_in_processes(self, items, processes) if processes > 1 else None
+        if results is None:
+            results = [self.check(xml_path, xsd_path) for xml_path, xsd_path in items]
+
+        # A broken XSD's diagnostics go with the first document checked against it.
+        for index, (_, xsd_path) in enumerate(items):
+            if xsd_path is not None and schema_diagnostics.get(xsd_path):
+                results[index] = schema_diagnostics.pop(xsd_path) + results[index]
+        return results
 
     def check_bytes(
         self, data: bytes, schema: Schema | Path | None = None, *, name: str = "<request body>"

@@ -197,3 +197,45 @@ def test_check_bytes_with_schema_path_compiles_once(checker: XmlChecker, order_x
         assert checker.check_bytes(order(("S", amount)).encode(), order_xsd) == []
 
     assert checker.compile_count == 1
+
+
+def mixed_documents(write: WriteFile) -> list[Path]:
+    documents = []
+    for number in range(12):
+        amount = "bad" if number % 3 == 0 else str(number)
+        documents.append(write(f"in/{number:02d}.xml", order(("S", amount))))
+    documents.append(write("in/broken.xml", "<Order>"))
+    return documents
+
+
+@pytest.mark.parametrize("processes", [1, 2], ids=["in-process", "forked"])
+def test_check_many_matches_check(write: WriteFile, order_xsd: Path, processes: int) -> None:
+    documents = mixed_documents(write)
+    expected = [XmlChecker().check(document, order_xsd) for document in documents]
+    checker = XmlChecker()
+
+    results = checker.check_many([(d, order_xsd) for d in documents], processes=processes)
+
+    assert results == expected
+    assert checker.compile_count == 1
+
+
+@pytest.mark.parametrize("processes", [1, 2], ids=["in-process", "forked"])
+def test_check_many_reports_broken_xsd_once(write: WriteFile, processes: int) -> None:
+    xsd = write("schemas/broken.xsd", "<xs:schema")
+    documents = mixed_documents(write)
+
+    results = XmlChecker().check_many([(d, xsd) for d in documents], processes=processes)
+
+    assert results[0][0].location.file == str(xsd)
+    assert all(d.location.file != str(xsd) for result in results[1:] for d in result)
+    assert results[-1][-1].location.file.endswith("broken.xml")
+
+
+def test_check_many_without_schema(write: WriteFile) -> None:
+    documents = mixed_documents(write)
+
+    results = XmlChecker().check_many([(d, None) for d in documents], processes=2)
+
+    assert results[:-1] == [[]] * 12
+    assert len(results[-1]) == 1
