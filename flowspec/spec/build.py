@@ -132,9 +132,9 @@ class Builder:
 
     def poll_timeout(self, pointer: str, value: Any) -> float:
         """Return the long-poll timeout in seconds, checked to lie in 1..300."""
-        if value is None or isinstance(value, bool):
-            return DEFAULT_POLL_TIMEOUT
-        seconds = float(value) if isinstance(value, int) else parse_duration(value)
+        if isinstance(value, int) and not isinstance(value, bool):
+            return float(value) if 1 <= value <= MAX_POLL_TIMEOUT else DEFAULT_POLL_TIMEOUT
+        seconds = parse_duration(value)  # the schema reports integers out of range
         if seconds is None:
             return DEFAULT_POLL_TIMEOUT
         if not 1 <= seconds <= MAX_POLL_TIMEOUT:

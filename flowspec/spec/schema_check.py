@@ -222,11 +222,25 @@ def _alternatives(document: MarkedDocument, error: _Error) -> list[Diagnostic]:
         message = f"{_name(path)} matches more than one of the allowed forms"
         return [_at(document, join_pointer(path), message)]
 
+    top_types = [_top_type(branch) for branch in errors_by_branch.values()]
+    if all(top_types):
+        expected = " or ".join(dict.fromkeys(_type_names(t) for t in top_types if t))
+        message = f"{_name(path)} must be {expected}, not {_kind(error.instance)}"
+        return [_at(document, join_pointer(path), message)]
+
     best = min(errors_by_branch.values(), key=_distance)
     diagnostics: list[Diagnostic] = []
     for sub in best:
         diagnostics.extend(_diagnostics(document, sub))
     return diagnostics
+
+
+def _top_type(errors: list[_Error]) -> Any:
+    """Return the types an alternative expected, when the value has none of them."""
+    for error in errors:
+        if error.validator == "type" and not error.relative_path:
+            return error.validator_value
+    return None
 
 
 def _distance(errors: list[_Error]) -> tuple[int, int, int]:
