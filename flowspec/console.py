@@ -14,9 +14,9 @@ from types import TracebackType
 
 from rich.console import Console, Group
 from rich.live import Live
-from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
+from rich.text import Text
 
 from flowspec.client import ProgressPayload
 from flowspec.engine import SuiteOutcome
@@ -86,8 +86,8 @@ class PlainView:
             return
         self._print(describe_result(result), style=VERDICT_STYLES[result.verdict])
 
-    def _print(self, text: str, style: str | None = None) -> None:
-        self._console.print(escape(text), style=style, soft_wrap=True, highlight=False)
+    def _print(self, text: str, style: str = "") -> None:
+        self._console.print(Text(text, style=style), soft_wrap=True, highlight=False)
 
 
 @dataclass
@@ -141,21 +141,16 @@ class LiveView:
     def run_finished(self, run: Run, result: RunResult) -> None:
         self._active.pop(run.id, None)
         self._progress.advance(self._task)
-        self._live.console.print(
-            escape(describe_result(result)),
-            style=VERDICT_STYLES[result.verdict],
-            soft_wrap=True,
-            highlight=False,
-        )
+        # The style goes on the Text, not on print(): rich applies a print style to the
+        # live display redrawn in the same call as well.
+        line = Text(describe_result(result), style=VERDICT_STYLES[result.verdict])
+        self._live.console.print(line, soft_wrap=True, highlight=False)
 
     def _render(self) -> Group:
         table = Table.grid(padding=(0, 2))
         for active in list(self._active.values()):
             table.add_row(
-                escape(active.name),
-                active.status,
-                f"{active.percentage:>3}%",
-                escape(active.message),
+                Text(active.name), active.status, f"{active.percentage:>3}%", Text(active.message)
             )
         return Group(self._progress, table)
 
