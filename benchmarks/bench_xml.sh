@@ -26,4 +26,18 @@ if [[ "${WITH_CLI:-1}" == 1 ]]; then
 fi
 
 echo "machine: $(nproc) cores, $(python -V), $(xmllint --version 2>&1 | head -1)"
-hyperfine -N --warmup 3 --runs "${RUNS:-20}" --export-markdown "$folder/results.md" "${commands[@]}"
+hyperfine -N --warmup 3 --runs "${RUNS:-20}" --export-markdown "$folder/results.md" \
+  --export-json "$folder/results.json" "${commands[@]}"
+
+# Medians and minimums resist the load of other processes better than means.
+python - "$folder/results.json" <<'SUMMARY'
+import json, statistics, sys
+results = json.load(open(sys.argv[1]))["results"]
+base = statistics.median(results[0]["times"])
+base_min = min(results[0]["times"])
+print(f"{'command':34} {'median':>9} {'min':>9} {'median/xmllint':>15} {'min/xmllint':>12}")
+for result in results:
+    median, fastest = statistics.median(result["times"]), min(result["times"])
+    print(f"{result['command']:34} {median * 1000:7.0f}ms {fastest * 1000:7.0f}ms "
+          f"{median / base:15.2f} {fastest / base_min:12.2f}")
+SUMMARY

@@ -10,7 +10,7 @@ from pathlib import Path
 from flowspec.diagnostics import Diagnostic, Location
 from flowspec.errors import SpecError
 from flowspec.xmlcheck._parallel import check_in_processes, default_processes
-from flowspec.xmlcheck._parsing import parse_document, read_error
+from flowspec.xmlcheck._parsing import parse_document, read_error, read_file
 from flowspec.xmlcheck._schema import Schema, compile_schema_file
 
 MAX_ERRORS_PER_FILE = 20
@@ -53,7 +53,7 @@ class XmlChecker:
 
         name = str(xml_path)
         try:
-            data = xml_path.read_bytes()
+            data = read_file(xml_path)
         except OSError as exc:
             return [*diagnostics, read_error(name, exc)]
         return diagnostics + self.check_bytes(data, schema, name=name)

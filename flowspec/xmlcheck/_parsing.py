@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import errno
+import os
 import re
+import stat
 import threading
 from collections.abc import Iterable, Mapping
 from pathlib import Path
@@ -173,6 +176,32 @@ def namespace_prefixes(tree: Any) -> dict[str, str]:
 def location(file: str, line: int | None, column: int | None) -> Location:
     """Build a location; libxml2 reports 0 for an unknown line or column."""
     return Location(file, line or None, column or None)
+
+
+class NotARegularFile(OSError):
+    """The path names a device, FIFO or socket, which could block or never end."""
+
+
+def read_file(path: Path) -> bytes:
+    """Read a regular file; raise ``OSError`` for anything else.
+
+    Opening without blocking keeps a FIFO from waiting for a writer, and the
+    type check keeps a device such as /dev/zero from being read forever.
+    """
+    descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    try:
+        mode = os.fstat(descriptor).st_mode
+        if stat.S_ISDIR(mode):
+            raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR), str(path))
+        if not stat.S_ISREG(mode):
+            raise NotARegularFile(errno.EINVAL, "not a regular file", str(path))
+        file = os.fdopen(descriptor, "rb")
+    except BaseException:
+        os.close(descriptor)
+        raise
+
+    with file:
+        return file.read()
 
 
 def read_error(name: str, exc: OSError) -> Diagnostic:

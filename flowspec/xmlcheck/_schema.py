@@ -21,6 +21,7 @@ from flowspec.xmlcheck._parsing import (
     new_parser,
     parse,
     read_error,
+    read_file,
     readable,
     unique,
 )
@@ -65,7 +66,7 @@ def compile_schema_file(path: Path) -> Schema:
     Raises ``SpecError`` located in the XSD files when the XSD is broken.
     """
     try:
-        data = path.read_bytes()
+        data = read_file(path)
     except OSError as exc:
         raise SpecError([read_error(str(path), exc)]) from exc
     return compile_schema_bytes(data, name=str(path), base_path=path.resolve())
@@ -152,7 +153,7 @@ class _SchemaFiles:
         if str(path) in self.contents:
             return
         try:
-            data = path.read_bytes()
+            data = read_file(path)
         except OSError as exc:
             message = f"schema location {schema_location!r} cannot be read: {exc.strerror or exc}"
             hint = f"check the path, which is relative to {folder}"

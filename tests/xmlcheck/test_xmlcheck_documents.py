@@ -1,11 +1,13 @@
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
 from conftest import WriteFile, order
 
 from flowspec.diagnostics import Diagnostic
+from flowspec.errors import SpecError
 from flowspec.xmlcheck import XmlChecker, compile_schema_file
 
 
@@ -239,3 +241,30 @@ def test_check_many_without_schema(write: WriteFile) -> None:
 
     assert results[:-1] == [[]] * 12
     assert len(results[-1]) == 1
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs POSIX FIFOs")
+def test_fifo_rejected_without_blocking(checker: XmlChecker, tmp_path: Path) -> None:
+    fifo = tmp_path / "input.xml"
+    os.mkfifo(fifo)
+
+    [diagnostic] = checker.check(fifo)
+
+    assert diagnostic.message == "cannot read file: not a regular file"
+
+
+@pytest.mark.skipif(not Path("/dev/zero").exists(), reason="needs /dev/zero")
+def test_device_include_rejected(checker: XmlChecker, write: WriteFile) -> None:
+    xsd = write(
+        "schemas/device.xsd",
+        '<xs:schema xmlns:xs="http://www.w3.org/2001/XMLSchema">\n'
+        '  <xs:include schemaLocation="/dev/zero"/>\n'
+        "</xs:schema>\n",
+    )
+
+    with pytest.raises(SpecError) as raised:
+        checker.schema(xsd)
+
+    [diagnostic] = raised.value.diagnostics
+    assert diagnostic.location.line == 2
+    assert "not a regular file" in diagnostic.message
