@@ -30,6 +30,11 @@ _DOCUMENT_ENTITIES = (
     "XML documents must not declare entities, because entities can expand without bound "
     "or read local files"
 )
+_HUGE_SUFFIX = re.compile(r",? *(use|try) XML_PARSE_HUGE( option)?")
+_HUGE_HINT = (
+    "flowspec keeps libxml2's limits for untrusted input (libxml2 2.14): 256 levels "
+    "of nesting, and about 10 MB per text node or attribute value"
+)
 _CLARK_NAME = re.compile(r"\{([^{}]*)\}([\w.\-]+)")
 _thread_local = threading.local()
 
@@ -96,18 +101,22 @@ def syntax_diagnostics(error_log: Any, data: bytes, name: str) -> list[Diagnosti
     if declared and any("entity" in entry.message.lower() for entry in entries):
         return [entity_declaration_diagnostic(data, name, _DOCUMENT_ENTITIES)]
 
-    diagnostics = [
-        Diagnostic(location(name, entry.line, entry.column), _syntax_message(entry.message, data))
-        for entry in entries
-    ]
+    diagnostics = [_syntax_diagnostic(entry, data, name) for entry in entries]
     return unique(diagnostics) or [Diagnostic(Location(name, 1), "not well-formed XML")]
 
 
-def _syntax_message(message: str, data: bytes) -> str:
+def _syntax_diagnostic(entry: Any, data: bytes, name: str) -> Diagnostic:
+    where = location(name, entry.line, entry.column)
+    message = readable(entry.message, {})
+
     # libxml2 calls content that starts with a NUL byte "empty".
     if message.startswith("Document is empty") and data.strip():
-        return "not an XML document: the content starts with binary data, not a '<'"
-    return readable(message, {})
+        message = "not an XML document: the content starts with binary data, not a '<'"
+    # The option libxml2 suggests is one flowspec keeps off on purpose.
+    if "XML_PARSE_HUGE" in message:
+        message = _HUGE_SUFFIX.sub("", message)
+        return Diagnostic(where, message, hint=_HUGE_HINT)
+    return Diagnostic(where, message)
 
 
 def entity_diagnostics(tree: Any, data: bytes, name: str) -> list[Diagnostic]:

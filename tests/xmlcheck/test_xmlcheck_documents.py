@@ -268,3 +268,19 @@ def test_device_include_rejected(checker: XmlChecker, write: WriteFile) -> None:
     [diagnostic] = raised.value.diagnostics
     assert diagnostic.location.line == 2
     assert "not a regular file" in diagnostic.message
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        pytest.param(b"<a>" * 300 + b"</a>" * 300, id="deep-nesting"),
+        pytest.param(b"<a>" + b"x" * 10_000_001 + b"</a>", id="long-text"),
+    ],
+)
+def test_libxml2_limits_kept_with_hint(checker: XmlChecker, content: bytes) -> None:
+    [diagnostic] = checker.check_bytes(content)
+
+    assert diagnostic.location.line == 1
+    assert "XML_PARSE_HUGE" not in diagnostic.message
+    assert diagnostic.hint is not None
+    assert "256 levels" in diagnostic.hint
