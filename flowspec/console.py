@@ -1,4 +1,4 @@
-"""What ``flowspec run`` shows while it works: a live view on a terminal, event lines otherwise.
+"""The progress output of ``flowspec run``: a live view on a terminal, event lines otherwise.
 
 Both views are ``RunListener``s fed by the engine, and both write to a
 ``rich.console.Console`` that the CLI creates (rich honours ``NO_COLOR`` and

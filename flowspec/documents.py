@@ -73,9 +73,9 @@ def _walk(node: Any) -> Iterator[dict[str, Any]]:
 def sanitize_field(value: str) -> str:
     """Make ``value`` safe as one path segment.
 
-    Slashes, backslashes, NUL and control characters become ``_``; ``..`` cannot
-    survive, leading dots and spaces are dropped (no hidden files, no parent
-    folder), and the result is cut to 120 characters and never empty.
+    Slashes, backslashes, NUL and control characters become ``_``, and ``..``
+    shrinks to ``.``. Leading dots and spaces are dropped, so no hidden file or
+    parent folder can result. The result is cut to 120 characters and is never empty.
     """
     cleaned = _UNSAFE.sub("_", value)
     while ".." in cleaned:

@@ -2,8 +2,8 @@
 
 Job files run one after another, each with its own ``run`` settings. Inside a
 file, ``sequential`` is the parallel scheduler with a limit of one, so both
-orders honour ``after`` the same way: a run starts once every run it waits for
-has finished, and is skipped when one of them did not pass. Among ready runs
+orders honour ``after`` the same way. A run starts once every run it waits for
+has finished, and is skipped when one of them did not pass. Among ready runs,
 the first in file order starts first.
 """
 
@@ -32,7 +32,7 @@ class EngineOptions:
     """How to execute: where documents go, and the command line's overrides.
 
     ``concurrency`` replaces the limit of every parallel job file when given. ``selected``
-    holds the ids of the runs to execute; ``None`` means all of them.
+    contains the ids of the runs to execute; ``None`` means all of them.
     """
 
     output_dir: Path

@@ -108,7 +108,7 @@ class RunListener(Protocol):
 
 @dataclass(frozen=True)
 class ExecutionContext:
-    """What every run of a suite shares."""
+    """Settings and state shared by every run of a suite."""
 
     clock: Clock
     listener: RunListener
@@ -148,7 +148,7 @@ class RunExecution:
         self._last_change = 0.0
 
     async def execute(self) -> RunResult:
-        """Run to a verdict; never raises except for programming errors."""
+        """Run to a verdict and return the result; failures of the run become its verdict."""
         self._context.listener.run_started(self.run)
         self._started = self._last_change = self._clock.monotonic()
         try:
@@ -338,7 +338,11 @@ class RunExecution:
             return path
         claims = self._context.claims
         target = claims.claim(path.with_name(path.name + extension))
-        os.replace(path, target)
+        try:
+            os.replace(path, target)
+        except OSError as exc:
+            reason = f"cannot rename {path} to {target.name}: {exc.strerror or exc}"
+            raise RunFailure(Verdict.ERROR, reason, cancel=False) from exc
         claims.release(path)
         return target
 

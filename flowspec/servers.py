@@ -22,7 +22,7 @@ from flowspec.spec.model import Auth, JobFile
 
 @dataclass(frozen=True)
 class Endpoint:
-    """Where and how to reach one server: the URL clients use and the credentials they send."""
+    """One server's address as clients use it, and the credentials they send to it."""
 
     base_url: str
     auth: Auth | None

@@ -217,7 +217,7 @@ async def _execute(
 
 
 def _max_connections(runs: Sequence[Run], options: EngineOptions) -> int:
-    # Each running execution holds one connection for its long poll, plus a few spare.
+    # Each running execution keeps one connection busy with its long poll; a few spare.
     limits = [run.job.run.concurrency for run in runs]
     return max([options.concurrency or 0, *limits, 1]) + 4
 
