@@ -198,16 +198,21 @@ def _execution_page(
     paging = page_request(
         request.query_params, ("createdAt", "status", "displayName", "flowId"), "createdAt,desc"
     )
-    summaries = [execution_summary(state.store, e) for e in executions]
-    return JSONResponse(paginate(summaries, paging, _summary_key))
+    # Creation order breaks ties, as executions created at one clock time are still ordered.
+    positions = {execution.id: index for index, execution in enumerate(executions)}
 
+    def sort_key(execution: Execution, field: str) -> Any:
+        value: Any = {
+            "createdAt": execution.created_at,
+            "status": execution.status,
+            "displayName": execution.flow.display_name.lower(),
+            "flowId": execution.flow.id,
+        }[field]
+        return (value, positions[execution.id])
 
-def _summary_key(summary: dict[str, Any], field: str) -> Any:
-    if field == "displayName":
-        return summary["flow"]["displayName"].lower()
-    if field == "flowId":
-        return summary["flow"]["id"]
-    return summary[field]
+    page = paginate(executions, paging, sort_key)
+    page["content"] = [execution_summary(state.store, e) for e in page["content"]]
+    return JSONResponse(page)
 
 
 async def list_executions(request: Request, state: EmulatorState) -> Response:

@@ -2,7 +2,7 @@
 
 Each fault kind is a ``FaultRule``: it matches requests by endpoint kind, then
 fires for the first ``first`` matching requests of each endpoint kind and, after
-those, with ``probability``. Every rule draws from its own ``random.Random``
+those, with ``probability``. A rule with neither fires for every matching request. Every rule draws from its own ``random.Random``
 seeded from the emulator seed, so one request order always gives the same faults.
 """
 
@@ -87,12 +87,8 @@ def _parse_rule(kind: str, options: Mapping[str, Any]) -> FaultRule:
     endpoints = frozenset(options.get("endpoints", ["start"] if kind == "hang_start" else ["any"]))
     first = int(options.get("first", 0))
     probability = float(options.get("probability", 0.0))
-    if (
-        kind in {"vanish", "token_expiry"}
-        and "first" not in options
-        and "probability" not in options
-    ):
-        probability = 1.0  # with no selector, every execution vanishes or every token expires early
+    if "first" not in options and "probability" not in options:
+        probability = 1.0  # with neither selector, the fault applies to every matching request
     return FaultRule(
         kind=kind,
         endpoints=endpoints,

@@ -1,0 +1,76 @@
+"""Capacity: executions beyond it wait as Queued and start first in, first out."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flowspec.emulator.testing import ManualClock
+from tests.emulator.helpers import progress, start
+from tests.emulator.projects import demo_project, files
+
+
+def queued_app(emulator_app: Any) -> tuple[Any, Any, ManualClock]:
+    clock = ManualClock()
+    emulator, client = emulator_app(demo_project(capacity=1), files=files(), clock=clock)
+    return emulator, client, clock
+
+
+async def test_start_beyond_capacity_is_queued(emulator_app: Any) -> None:
+    _, client, _ = queued_app(emulator_app)
+
+    first = await start(client, "letter")
+    second = await start(client, "letter")
+
+    assert (await progress(client, first))["status"] == "Running"
+    queued = await progress(client, second)
+    assert queued["status"] == "Queued"
+    assert queued["percentage"] == 0
+
+
+async def test_queue_starts_in_order_when_slots_free(emulator_app: Any) -> None:
+    _, client, clock = queued_app(emulator_app)
+    ids = [await start(client, "letter") for _ in range(3)]
+
+    clock.advance(0.15)
+    middle = [(await progress(client, i))["status"] for i in ids]
+    clock.advance(0.1)
+    after = [(await progress(client, i))["status"] for i in ids]
+
+    assert middle == ["Success", "Running", "Queued"]
+    assert after == ["Success", "Success", "Running"]
+
+
+async def test_queued_start_time_is_slot_release(emulator_app: Any) -> None:
+    _, client, clock = queued_app(emulator_app)
+    first = await start(client, "letter")
+    second = await start(client, "letter")
+
+    clock.advance(10)
+    details = [(await client.get(f"api/v1/flows/executions/{i}")).json() for i in (first, second)]
+
+    first_end = details[0]["state"]["stages"][-1]
+    second_start = details[1]["state"]["stages"][0]
+    assert first_end["name"] == "Success"
+    assert second_start == {"name": "Started", "at": first_end["at"]}
+    assert details[1]["status"] == "Success"
+
+
+async def test_cancel_queued_execution_frees_queue(emulator_app: Any) -> None:
+    _, client, clock = queued_app(emulator_app)
+    ids = [await start(client, "letter") for _ in range(3)]
+
+    canceled = await client.delete(f"api/v1/flows/executions/{ids[1]}")
+    clock.advance(0.15)
+
+    assert canceled.json()["status"] == "Canceled"
+    assert (await progress(client, ids[2]))["status"] == "Running"
+
+
+async def test_cancel_running_starts_next(emulator_app: Any) -> None:
+    _, client, _ = queued_app(emulator_app)
+    first = await start(client, "letter")
+    second = await start(client, "letter")
+
+    await client.delete(f"api/v1/flows/executions/{first}")
+
+    assert (await progress(client, second))["status"] == "Running"
