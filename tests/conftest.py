@@ -32,11 +32,11 @@ ProjectSource = Project | Mapping[str, Any] | Path
 def emulator_server(tmp_path: Path) -> Iterator[Callable[..., RunningEmulator]]:
     """Start emulators over real HTTP on 127.0.0.1; all stop when the test ends.
 
-    Call it as ``emulator_server(project, files=None, seed=0, clock=None, faults=None)``,
-    where ``files`` maps names to the text of files the project refers to; it
-    returns a ``RunningEmulator`` whose ``url`` is ``http://127.0.0.1:PORT/``,
-    ``headers()`` authenticate, ``stats()`` returns ``/__emulator/stats`` and
-    ``state`` exposes the store and clock.
+    Call it as ``emulator_server(project, files=None, seed=0, clock=None, faults=None)``.
+    ``files`` maps names to the text of files the project refers to, such as XSDs.
+    It returns a ``RunningEmulator``: ``url`` is ``http://127.0.0.1:PORT/``,
+    ``headers()`` authenticate, ``stats()`` returns what ``/__emulator/stats``
+    serves, and ``state`` exposes the store and clock.
     """
     with contextlib.ExitStack() as stack:
         count = iter(range(1_000_000))

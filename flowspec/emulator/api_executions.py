@@ -1,4 +1,4 @@
-"""Handlers for starting, watching, answering, cancelling and listing executions."""
+"""Handlers that start, poll, resume, cancel and list executions."""
 
 from __future__ import annotations
 
@@ -54,11 +54,11 @@ async def start_execution(request: Request, state: EmulatorState) -> Response:
         execution.vanish_after = vanish.after_polls
     hang = state.faults.fires("hang_start", "start")
     if hang is not None:
-        logger.info("holding the start answer of execution %s (fault injection)", execution.id)
+        logger.info("delaying the start response of execution %s (fault injection)", execution.id)
         await asyncio.sleep(hang.hang)
         raise DropConnection
 
-    # The first answer always reads Running at 0 %, even for a queued execution.
+    # The first response always has status Running at 0 %, even for a queued execution.
     first = Progress("Running", 0, flow.steps[0])
     state.last_reported[execution.id] = first
     answer = {"id": execution.id, "percentage": 0, "message": first.message, "status": "Running"}
@@ -129,7 +129,7 @@ async def _wait_for_change(state: EmulatorState, execution: Execution, timeout: 
 
 
 async def answer_user_input(request: Request, state: EmulatorState) -> Response:
-    """``POST .../executions/{id}/progress``: answer the form and resume the execution."""
+    """``POST .../executions/{id}/progress``: submit the form values and resume the execution."""
     execution = _execution(request, state)
     form = execution.flow.user_input
     if execution.status != "UserInput" or form is None:
@@ -144,7 +144,7 @@ async def answer_user_input(request: Request, state: EmulatorState) -> Response:
     errors = sorted(validator.iter_errors(answers), key=lambda e: list(e.absolute_path))
     if errors:
         messages = [_answer_error(error) for error in errors[:3]]
-        raise bad_request("invalid answers: " + "; ".join(messages))
+        raise bad_request("invalid form values: " + "; ".join(messages))
 
     execution.answers = {item.key: None for item in form.fields} | answers
     state.store.resume(execution)

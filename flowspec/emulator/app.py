@@ -146,6 +146,7 @@ def _wrap(
                 request.state.user = _authenticate(state, request)
             return await handler(request, state)
         except ApiProblem as problem:
+            logger.info("%s %s: %d %s", request.method, request.url.path, problem.status, problem)
             return problem.response()
 
     return endpoint

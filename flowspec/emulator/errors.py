@@ -1,4 +1,4 @@
-"""HTTP errors the emulator answers, with the body shape ``{"status", "error", "message"}``."""
+"""HTTP error responses of the emulator, with the body ``{"status", "error", "message"}``."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from starlette.responses import JSONResponse
 
 
 class ApiProblem(Exception):
-    """An error answer: an HTTP status and a message for the client."""
+    """An error response: an HTTP status and a message for the client."""
 
     def __init__(self, status: int, message: str, headers: dict[str, str] | None = None) -> None:
         super().__init__(message)
@@ -30,7 +30,7 @@ class DropConnection(BaseException):
     """Close the connection without any HTTP response.
 
     It derives from BaseException so that Starlette's error middleware, which
-    catches Exception and answers 500, lets it through to ``EmulatorApp``.
+    catches Exception and responds 500, lets it through to ``EmulatorApp``.
     """
 
 

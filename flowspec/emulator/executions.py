@@ -38,7 +38,7 @@ _OUTCOME_MESSAGES = {
 
 @dataclass(frozen=True)
 class StartInput:
-    """What a start request sent: the mode, and the XML or plug-in payload when there was one."""
+    """The input of a start request: its mode, and its XML or plug-in payload if it had one."""
 
     mode: StartMode
     xml: bytes | None = None

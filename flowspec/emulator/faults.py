@@ -2,8 +2,9 @@
 
 Each fault kind is a ``FaultRule``: it matches requests by endpoint kind, then
 fires for the first ``first`` matching requests of each endpoint kind and, after
-those, with ``probability``. A rule with neither fires for every matching request. Every rule draws from its own ``random.Random``
-seeded from the emulator seed, so one request order always gives the same faults.
+those, with ``probability``. A rule with neither fires for every matching request.
+Every rule draws from its own ``random.Random`` seeded from the emulator seed, so
+one request order always gives the same faults.
 """
 
 from __future__ import annotations

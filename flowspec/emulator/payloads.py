@@ -19,7 +19,7 @@ class Reference(TypedDict):
 
 
 class ProgressPayload(TypedDict, total=False):
-    """The body of the progress endpoints and of a start answer."""
+    """The body of the progress endpoints and of a start response."""
 
     id: str
     percentage: int

@@ -150,7 +150,7 @@ async def test_answer_resumes_to_success(emulator_app: Any) -> None:
         pytest.param(["x"], "is not of type 'object'", id="not-object"),
     ],
 )
-async def test_invalid_answer_gets_400(emulator_app: Any, answers: Any, expected: str) -> None:
+async def test_invalid_form_values_get_400(emulator_app: Any, answers: Any, expected: str) -> None:
     _, client, clock = build(emulator_app)
     execution_id = await start(client, "form")
     clock.advance(0.05)
