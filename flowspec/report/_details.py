@@ -2,7 +2,19 @@
 
 from __future__ import annotations
 
-from flowspec.results import DocumentResult, RunResult, Verdict
+import dataclasses
+
+from flowspec.results import DocumentResult, RunResult, SuiteResult, Verdict
+
+
+def without_unselected(result: SuiteResult) -> tuple[SuiteResult, int]:
+    """Drop the runs that ``--shard`` or ``--rerun-failed`` left out; count them.
+
+    CI systems merge the JUnit files of parallel shard jobs, so a run listed
+    as skipped by every shard but its own would be counted many times.
+    """
+    kept = tuple(run for run in result.runs if run.selected)
+    return dataclasses.replace(result, runs=kept), len(result.runs) - len(kept)
 
 
 def verdict_reason(run: RunResult) -> str:

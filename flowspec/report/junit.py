@@ -13,7 +13,12 @@ from pathlib import Path
 
 from lxml import etree
 
-from flowspec.report._details import describe_document, describe_run, verdict_reason
+from flowspec.report._details import (
+    describe_document,
+    describe_run,
+    verdict_reason,
+    without_unselected,
+)
 from flowspec.report._text import shorten, strip_userinfo, xml_safe
 from flowspec.report.jsonreport import as_utc
 from flowspec.results import RunResult, SuiteResult, Verdict
@@ -125,7 +130,8 @@ def _testsuite(
 
 
 def to_element(result: SuiteResult) -> etree._Element:
-    """Build the ``<testsuites>`` element of ``result``."""
+    """Build the ``<testsuites>`` element of ``result``, leaving out runs that were not selected."""
+    result, _ = without_unselected(result)
     root = etree.Element("testsuites")
     _set(root, "name", "flowspec")
     _set(root, "tests", str(len(result.runs)))

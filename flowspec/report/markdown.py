@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from flowspec.report._details import describe_run, format_seconds
+from flowspec.report._details import describe_run, format_seconds, without_unselected
 from flowspec.report._text import shorten, terminal_safe, unicode_safe
 from flowspec.report.jsonreport import as_utc, count_verdicts, format_timestamp
 from flowspec.results import RunResult, SuiteResult, Verdict
@@ -104,11 +104,14 @@ def _job_names(result: SuiteResult) -> dict[Path, str]:
 
 
 def render_markdown(result: SuiteResult) -> str:
-    """Render ``result`` as a Markdown summary."""
+    """Render ``result`` as a Markdown summary, leaving out runs that were not selected."""
+    result, unselected = without_unselected(result)
     lines = ["# flowspec results", ""]
     if not result.complete:
         lines += _incomplete_notice(result)
     lines += [_totals_line(result), ""]
+    if unselected:
+        lines += [f"{unselected} runs left out by --shard or --rerun-failed are not listed.", ""]
 
     names = _job_names(result)
     groups: dict[Path, list[RunResult]] = {path: [] for path in names}
@@ -117,7 +120,7 @@ def render_markdown(result: SuiteResult) -> str:
     for job_file, runs in groups.items():
         lines += _table(job_file, names.get(job_file, job_file.stem), runs)
 
-    not_passed = [run for run in result.runs if run.verdict is not Verdict.PASSED and run.selected]
+    not_passed = [run for run in result.runs if run.verdict is not Verdict.PASSED]
     if not_passed:
         lines += ["## Runs that did not pass", ""]
         for run in not_passed:

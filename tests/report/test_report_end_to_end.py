@@ -23,7 +23,7 @@ def flowspec(*args: str, summary: Path | None = None) -> Result:
 
 @pytest.fixture
 def first_run(tmp_path: Path) -> Path:
-    """Run the suite once with all three reports; return the folder that holds them."""
+    """Run the suite once with all three reports and return the folder that contains them."""
     summary = tmp_path / "summary.md"
     outcome = flowspec(
         "run",

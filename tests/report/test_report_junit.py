@@ -25,9 +25,10 @@ RENDER = REPORT_WRITERS["junit"].render
 @given(result=suite_results())
 def test_junit_valid_for_any_result(result: SuiteResult) -> None:
     root = assert_valid_junit(RENDER(result))
+    selected = [run for run in result.runs if run.selected]
 
-    assert int(root.get("tests")) == len(result.runs)
-    assert len(root.findall("testsuite/testcase")) == len(result.runs)
+    assert int(root.get("tests")) == len(selected)
+    assert len(root.findall("testsuite/testcase")) == len(selected)
 
 
 @pytest.mark.parametrize(
@@ -145,3 +146,13 @@ def test_junit_incomplete_run_says_so() -> None:
 def test_junit_strips_url_credentials() -> None:
     data = RENDER(make_suite(base_urls=("https://bot:s3cret@flows.example.test/",)))
     assert b"s3cret" not in data
+
+
+def test_junit_leaves_out_unselected_runs() -> None:
+    result = make_suite(
+        make_run("mine", Verdict.FAILED), make_run("other", Verdict.SKIPPED, selected=False)
+    )
+    root = assert_valid_junit(RENDER(result))
+
+    assert [testcase.get("name") for testcase in root.iter("testcase")] == ["mine"]
+    assert root.find("testsuite").get("skipped") == "0"

@@ -74,9 +74,7 @@ def test_markdown_details_only_for_runs_not_passed() -> None:
 
 
 def test_markdown_all_passed_has_no_details() -> None:
-    text = render_markdown(
-        make_suite(make_run("a"), make_run("b", Verdict.SKIPPED, selected=False))
-    )
+    text = render_markdown(make_suite(make_run("a"), make_run("b")))
 
     assert text.splitlines()[2].startswith("**PASSED**")
     assert "did not pass" not in text
@@ -106,3 +104,16 @@ def test_markdown_keeps_last_messages() -> None:
     assert "Last 20 server messages:" in text
     assert "message 29" in text
     assert "message 9\n" not in text
+
+
+def test_markdown_leaves_out_unselected_runs() -> None:
+    result = make_suite(
+        make_run("mine"),
+        make_run("other", Verdict.SKIPPED, selected=False),
+        make_run("third", Verdict.SKIPPED, selected=False),
+    )
+    text = render_markdown(result)
+
+    assert "1 runs (1 passed, 0 failed, 0 error, 0 timed out, 0 skipped)" in text
+    assert "2 runs left out by --shard or --rerun-failed are not listed." in text
+    assert "other" not in text
