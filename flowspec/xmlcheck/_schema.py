@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import unquote, urlsplit
+from urllib.parse import quote, unquote, urlsplit
 
 from lxml import etree
 
@@ -16,6 +16,7 @@ from flowspec.diagnostics import Diagnostic, Location
 from flowspec.errors import SpecError
 from flowspec.xmlcheck._parsing import (
     display_path,
+    find_in_bytes,
     location,
     namespace_prefixes,
     new_parser,
@@ -98,7 +99,8 @@ def compile_schema_bytes(
     try:
         xsd = etree.XMLSchema(tree)
     except etree.XMLSchemaParseError as exc:
-        raise SpecError(_compile_diagnostics(exc.error_log, files, name)) from exc
+        rejected = [_unexpected_load(url, name) for url in resolver.rejected]
+        raise SpecError(rejected + _compile_diagnostics(exc.error_log, files, name)) from exc
     if resolver.rejected:
         raise SpecError([_unexpected_load(url, name) for url in resolver.rejected])
 
@@ -123,7 +125,7 @@ class _SchemaFiles:
     def add(self, data: bytes, name: str, url: str | None) -> None:
         tree, problems = parse(new_parser(), data, name, base_url=url)
         if tree is not None:
-            problems = _external_entity_diagnostics(tree, name)
+            problems = _external_entity_diagnostics(tree, data, name)
         if tree is None or problems:
             self.problems.extend(problems)
             return
@@ -148,8 +150,12 @@ class _SchemaFiles:
             self.problems.append(_network_location(schema_location, where))
             return
 
-        local = unquote(urlsplit(schema_location).path) if scheme else schema_location
-        path = (folder / local).resolve()
+        if any(character.isspace() or not character.isascii() for character in schema_location):
+            self.problems.append(_unescaped_location(schema_location, where))
+            return
+
+        # schemaLocation is a URI reference, so "%20" stands for a space.
+        path = (folder / unquote(urlsplit(schema_location).path)).resolve()
         if str(path) in self.contents:
             return
         try:
@@ -162,20 +168,33 @@ class _SchemaFiles:
         self.add(data, display_path(path), str(path))
 
 
-def _external_entity_diagnostics(tree: Any, name: str) -> list[Diagnostic]:
+def _external_entity_diagnostics(tree: Any, data: bytes, name: str) -> list[Diagnostic]:
     # Published XSDs (the W3C XML Signature schema among them) declare
     # internal entities, so only external ones, which read files, are rejected.
     docinfo = tree.docinfo
     if docinfo.system_url or docinfo.public_id:
+        where = Location(name, *(find_in_bytes(data, "<!DOCTYPE") or (1, 1)))
         message = "the DOCTYPE names an external DTD, which flowspec never loads"
-        return [Diagnostic(Location(name, 1), message, hint="remove the DOCTYPE")]
+        return [Diagnostic(where, message, hint="remove the DOCTYPE")]
 
     dtd = docinfo.internalDTD
     external = [e.name for e in dtd.iterentities() if e.system_url] if dtd is not None else []
     if not external:
         return []
+    where = Location(name, *(find_in_bytes(data, "<!ENTITY") or (1, 1)))
     message = f"the DOCTYPE declares external entities ({', '.join(external)}), which read files"
-    return [Diagnostic(Location(name, 1), message, hint="remove them from the DOCTYPE")]
+    return [Diagnostic(where, message, hint="remove them from the DOCTYPE")]
+
+
+def _unescaped_location(schema_location: str, where: Location) -> Diagnostic:
+    # libxml2 2.14 skips such a location without any message.
+    escaped = quote(schema_location, safe="/:")
+    return Diagnostic(
+        where,
+        f"schema location {schema_location!r} is not a valid URI: it contains spaces or "
+        "non-ASCII characters, so libxml2 would skip it",
+        hint=f"percent-encode them: schemaLocation={escaped!r}",
+    )
 
 
 def _network_location(schema_location: str, where: Location) -> Diagnostic:
@@ -196,12 +215,14 @@ class _VettedFileResolver(etree.Resolver):  # type: ignore[misc]
         self.rejected: list[str] = []
 
     def resolve(self, url: str, public_id: str | None, context: Any) -> Any:
-        path = unquote(urlsplit(url).path) if url.startswith("file:") else url
-        data = self.files.contents.get(str(Path(path).resolve()))
+        # libxml2 passes a path or a file: URL, percent-escaping spaces and
+        # non-ASCII characters.
+        path = str(Path(unquote(urlsplit(url).path)).resolve())
+        data = self.files.contents.get(path)
         if data is None:
             self.rejected.append(url)
             return self.resolve_string(b"", context, base_url=_REJECTED + url)
-        return self.resolve_string(data, context, base_url=str(Path(path).resolve()))
+        return self.resolve_string(data, context, base_url=path)
 
 
 def _unexpected_load(url: str, name: str) -> Diagnostic:
@@ -215,10 +236,11 @@ def _unexpected_load(url: str, name: str) -> Diagnostic:
 def _compile_diagnostics(error_log: Any, files: _SchemaFiles, name: str) -> list[Diagnostic]:
     diagnostics = []
     for entry in error_log:
-        if entry.level < etree.ErrorLevels.ERROR or entry.filename.startswith(_REJECTED):
+        filename = entry.filename or "<string>"
+        if entry.level < etree.ErrorLevels.ERROR or filename.startswith(_REJECTED):
             continue  # the empty stand-in served for a rejected request has no useful errors
-        file = files.display_names.get(entry.filename, entry.filename)
-        if entry.filename == "<string>":
+        file = files.display_names.get(filename, filename)
+        if filename == "<string>":
             file = name  # an in-memory XSD compiled without a base path
         diagnostics.append(
             Diagnostic(

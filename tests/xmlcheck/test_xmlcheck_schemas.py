@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from urllib.parse import quote
 
 import pytest
 from conftest import ORDER_XSD, Listener, WriteFile, order
@@ -225,3 +226,31 @@ def test_not_a_schema_rejected(write: WriteFile) -> None:
         compile_schema_file(xsd)
 
     assert raised.value.diagnostics[0].location.file == str(xsd)
+
+
+@pytest.mark.parametrize("folder", ["with space", "nön-ascii"])
+def test_percent_encoded_location_resolved(
+    checker: XmlChecker, write: WriteFile, folder: str
+) -> None:
+    write(f"schemas/{folder}/types.xsd", TYPES_XSD)
+    encoded = quote(f"{folder}/types.xsd")
+    xsd = write("schemas/total.xsd", importing_xsd(encoded))
+
+    assert checker.check_bytes(TOTAL.format("1.50").encode(), xsd) == []
+
+
+@pytest.mark.parametrize("folder", ["with space", "nön-ascii"])
+def test_unescaped_location_rejected_with_fix(
+    checker: XmlChecker, write: WriteFile, folder: str
+) -> None:
+    write(f"schemas/{folder}/types.xsd", TYPES_XSD)
+    xsd = write("schemas/total.xsd", importing_xsd(f"{folder}/types.xsd"))
+
+    with pytest.raises(SpecError) as raised:
+        checker.schema(xsd)
+
+    [diagnostic] = raised.value.diagnostics
+    assert diagnostic.location.line == 5
+    assert "not a valid URI" in diagnostic.message
+    assert diagnostic.hint is not None
+    assert quote(f"{folder}/types.xsd") in diagnostic.hint
