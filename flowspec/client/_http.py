@@ -105,6 +105,27 @@ def describe_transport_error(exc: httpx.RequestError) -> str:
     return f"{name}: {detail}" if detail else name
 
 
+def is_certificate_error(exc: BaseException) -> bool:
+    """Return whether ``exc`` comes from a failed TLS certificate check, which no retry fixes."""
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        if isinstance(current, ssl.SSLCertVerificationError):
+            return True
+        seen.add(id(current))
+        current = current.__cause__ or current.__context__
+    return False
+
+
+def certificate_rejected(method: str, url: httpx.URL, exc: httpx.RequestError) -> ServerUnreachable:
+    """Build the error for a server whose TLS certificate failed verification."""
+    return ServerUnreachable(
+        f"{method} {url} failed: the server's TLS certificate could not be verified "
+        f"({describe_transport_error(exc)}). If the server uses a private CA, set "
+        "server.ca_bundle to a PEM file with that CA's certificate."
+    )
+
+
 def unreachable(method: str, url: httpx.URL, attempts: int, last_error: str) -> ServerUnreachable:
     """Build the error for a request that failed on every try."""
     tries = "try" if attempts == 1 else f"all {attempts} tries"

@@ -19,9 +19,11 @@ from flowspec.client._auth import Authenticator
 from flowspec.client._http import (
     MAYBE_SENT_ERRORS,
     NOT_SENT_ERRORS,
+    certificate_rejected,
     describe_transport_error,
     error_detail,
     error_for_response,
+    is_certificate_error,
     unreachable,
 )
 from flowspec.client._retry import (
@@ -210,6 +212,8 @@ class Session:
     def _check_retryable_error(self, call: Call, exc: httpx.RequestError, attempt: int) -> None:
         """Raise the flowspec error for ``exc`` unless retrying ``call`` is safe."""
         reason = describe_transport_error(exc)
+        if is_certificate_error(exc):
+            raise certificate_rejected(call.method, self.url(call), exc) from exc
         if isinstance(exc, NOT_SENT_ERRORS):
             return
         if isinstance(exc, MAYBE_SENT_ERRORS):
