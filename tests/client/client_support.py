@@ -17,7 +17,9 @@ from flowspec.spec.model import Auth, Login
 API_KEY = "fs-key-5d0c83be41a7"
 PASSWORD = "fs-pw-9e1f2a7c"
 LIMITED_KEY = "fs-key-limited-0b6e"
-SECRETS = (API_KEY, PASSWORD, LIMITED_KEY, "Bearer ")
+# A JSON Web Token starts with "eyJ", the base64url form of '{"'. The emulator
+# issues such tokens, so any of them in a message shows up.
+SECRETS = (API_KEY, PASSWORD, LIMITED_KEY, "eyJ")
 
 KEY_AUTH = Auth(api_key=Secret(API_KEY))
 LOGIN_AUTH = Auth(login=Login("ada", Secret(PASSWORD)))
