@@ -24,7 +24,7 @@ from flowspec.report import (
     read_report,
     write_reports,
 )
-from flowspec.report._details import format_seconds, verdict_reason
+from flowspec.report._details import format_seconds, verdict_reason, without_unselected
 from flowspec.report._text import terminal_safe
 from flowspec.report.jsonreport import as_utc, count_verdicts, format_timestamp
 from flowspec.report.merge import merge_results
@@ -74,7 +74,7 @@ def _totals(result: SuiteResult) -> str:
     return f"{len(result.runs)} runs: {parts}; {format_seconds(max(elapsed, 0.0))}"
 
 
-def _header(result: SuiteResult) -> list[str]:
+def _header(result: SuiteResult, unselected: int) -> list[str]:
     lines = [
         f"flowspec {terminal_safe(result.flowspec_version)} run from"
         f" {format_timestamp(result.started_at)} to {format_timestamp(result.ended_at)}"
@@ -82,12 +82,18 @@ def _header(result: SuiteResult) -> list[str]:
     if not result.complete:
         reason = terminal_safe(result.stop_reason or "no reason recorded")
         lines.append(f"INCOMPLETE RUN: stopped early: {reason}")
+    if unselected:
+        lines.append(f"{unselected} runs left out by --shard or --rerun-failed are not listed.")
     return lines
 
 
 def render_plain(result: SuiteResult) -> str:
-    """Render ``result`` as plain text for a pipe or a file: one line per run, then totals."""
-    lines = _header(result)
+    """Render ``result`` as plain text for a pipe or a file: one line per run, then totals.
+
+    Runs that ``--shard`` or ``--rerun-failed`` left out are counted, not listed.
+    """
+    result, unselected = without_unselected(result)
+    lines = _header(result, unselected)
     lines.append(f"{'VERDICT':<10} {'STATUS':<12} {'TIME':>10} {'DOCS':>4}  RUN")
     for run in result.runs:
         status = terminal_safe(run.status or "-")
@@ -102,7 +108,8 @@ def render_plain(result: SuiteResult) -> str:
 
 
 def _print_rich(console: Console, result: SuiteResult) -> None:
-    for line in _header(result):
+    result, unselected = without_unselected(result)
+    for line in _header(result, unselected):
         console.print(Text(line, style="bold yellow" if line.startswith("INCOMPLETE") else ""))
     table = Table("Verdict", "Status", "Time", "Docs", "Run", "Reason")
     for run in result.runs:

@@ -179,3 +179,12 @@ def test_show_rich_table_keeps_markup_literal() -> None:
     assert "invoices/[bold]x[/bold]" in text
     assert "boom" in text
     assert "Totals: 1 runs: 0 passed, 0 failed, 1 error" in text
+
+
+def test_show_counts_unselected_runs(tmp_path: Path) -> None:
+    result = make_suite(make_run("mine"), make_run("theirs", Verdict.SKIPPED, selected=False))
+    outcome = invoke("report", "show", str(write_json(tmp_path / "r.json", result)))
+
+    assert outcome.exit_code == 0
+    assert "1 runs left out by --shard or --rerun-failed are not listed." in outcome.output
+    assert "theirs" not in outcome.output

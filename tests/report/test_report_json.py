@@ -28,7 +28,7 @@ def write_and_read(result: SuiteResult, folder: Path) -> SuiteResult:
     return read_report(path)
 
 
-@settings(max_examples=150, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=100, suppress_health_check=[HealthCheck.too_slow], deadline=None)
 @given(result=suite_results())
 def test_json_report_round_trip_and_schema(result: SuiteResult, tmp_path_factory) -> None:
     folder = tmp_path_factory.mktemp("json")

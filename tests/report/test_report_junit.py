@@ -21,7 +21,7 @@ from flowspec.results import SuiteResult, Verdict
 RENDER = REPORT_WRITERS["junit"].render
 
 
-@settings(max_examples=150, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=100, suppress_health_check=[HealthCheck.too_slow], deadline=None)
 @given(result=suite_results())
 def test_junit_valid_for_any_result(result: SuiteResult) -> None:
     root = assert_valid_junit(RENDER(result))
