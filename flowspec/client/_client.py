@@ -240,6 +240,8 @@ class SmartFlowsClient:
         assert self._login is not None  # Authenticator logs in only when a login is set
         login = self._login
         body = {"username": login.username, "password": login.password.reveal()}
+        # NOTE: the API reference names a "scope" field but no value, so it is sent only when
+        # the job file sets one; whether real servers require it is untested.
         if login.scope is not None:
             body["scope"] = login.scope
 
@@ -292,8 +294,8 @@ def _token_from(response: httpx.Response, login: Login) -> str:
     if not candidates:
         request = response.request
         raise ApiError(
-            f"{request.method} {request.url} returned no token; "
-            "check that this user may log in with a password",
+            f"{request.method} {request.url} returned no token. "
+            "Check that this user may log in with a password.",
             status_code=response.status_code,
             method=request.method,
             url=str(request.url),
@@ -305,6 +307,8 @@ async def _save(response: httpx.Response, destination: Path) -> DownloadedDocume
     """Write a streamed response body to ``destination`` atomically and hash it."""
     digest = hashlib.sha256()
     size = 0
+    # NOTE: the writes and the final fsync block the event loop; with 64 KiB chunks each
+    # write is short, but a slow disk delays other runs' polls while the fsync lasts.
     with atomic_writer(destination) as stream:
         async for chunk in response.aiter_bytes(_CHUNK_SIZE):
             stream.write(chunk)

@@ -62,7 +62,7 @@ def check_base_url(base_url: str, *, allow_insecure_http: bool) -> httpx.URL:
         raise UsageError(f"invalid server URL {base_url!r}: expected http(s)://host[:port][/path]")
     if url.userinfo:
         raise UsageError(
-            "the server URL contains a user name or password; "
+            "the server URL must not contain a user name or password: "
             "put credentials in the job file's server.auth section instead"
         )
     if url.scheme == "http" and not allow_insecure_http and not is_loopback(url.host):
@@ -94,7 +94,7 @@ def tls_verification(ca_bundle: Path | None) -> ssl.SSLContext | bool:
         return ssl.create_default_context(cafile=str(ca_bundle))
     except (OSError, ssl.SSLError) as exc:
         raise UsageError(
-            f"cannot load the CA bundle {ca_bundle}: {exc}; give a PEM file of CA certificates"
+            f"cannot load the CA bundle {ca_bundle}: {exc}. Give a PEM file of CA certificates."
         ) from exc
 
 

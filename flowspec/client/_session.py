@@ -1,4 +1,4 @@
-"""How every request travels: credentials, timeouts, retries, logging and error translation.
+"""Request handling shared by every call: credentials, timeouts, retries, logging, errors.
 
 ``Session`` contains no Smart Flows endpoint, and ``SmartFlowsClient``
 builds on it. All httpx exceptions are caught here and turned into flowspec's
@@ -38,7 +38,7 @@ _log = logging.getLogger(__name__)
 
 _T = TypeVar("_T")
 
-#: Seconds to wait for a TCP (and TLS) connection; a server that takes longer is down.
+#: Seconds to wait for a TCP (and TLS) connection. A server slower than that counts as down.
 CONNECT_TIMEOUT = 10.0
 #: Seconds to wait for the response to an ordinary request.
 READ_TIMEOUT = 60.0
@@ -48,7 +48,7 @@ Credentials = Mapping[str, str]
 
 @dataclass(frozen=True)
 class Call:
-    """A request as the retry loop sees it: everything but the body, which stays with the sender.
+    """The parts of a request that the retry loop uses. The body stays with the sender.
 
     ``idempotent`` is false for requests that must not be sent twice; those are
     retried only after failures that certainly happened before sending.
@@ -225,7 +225,7 @@ class Session:
         raise ServerError(f"{call.method} {self.url(call)} failed: {reason}") from exc
 
     def _retryable(self, call: Call, response: httpx.Response) -> bool:
-        """Return whether ``response`` asks for a retry; raise when retrying is unsafe."""
+        """Return whether ``response`` calls for a retry, or raise when retrying is unsafe."""
         status = response.status_code
         if status in RETRY_SAFE_STATUSES:
             return True
