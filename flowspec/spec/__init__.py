@@ -24,7 +24,7 @@ from flowspec.spec.env import substitute
 from flowspec.spec.graph import after_diagnostics, duplicate_name_diagnostics
 from flowspec.spec.model import Entry, JobFile, XmlInput
 from flowspec.spec.schema_check import schema_diagnostics
-from flowspec.spec.yamlload import MarkedDocument, decode, parse_yaml
+from flowspec.spec.yamlload import MarkedDocument, decode, garbage_collection_paused, parse_yaml
 
 __all__ = ["FileCheck", "JobFile", "check_job_files", "load_job_files"]
 
@@ -67,7 +67,11 @@ def check_job_files(
     """Check each job file; never raises for a problem in the files."""
     environment = os.environ if environ is None else environ
     checker = _xml_checker() if check_xml else None
-    return [_check_file(Path(path), environment, checker) for path in paths]
+    checks = []
+    for path in paths:
+        with garbage_collection_paused():
+            checks.append(_check_file(Path(path), environment, checker))
+    return checks
 
 
 def _xml_checker() -> XmlCheck:

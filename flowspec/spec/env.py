@@ -51,22 +51,21 @@ def substitute(document: MarkedDocument, environ: Mapping[str, str]) -> Substitu
     if not document.references and not secret_paths:
         return Substituted(document, {}, ())
 
-    data = copy.deepcopy(document.data)
+    data = _CopyOnWrite(document.data)
     diagnostics: list[Diagnostic] = []
 
     for reference in document.references:
         if tuple(reference.path) in secret_paths:
             continue
-        value = _substitute(document, reference, environ, diagnostics)
-        _set(data, reference.path, value)
+        data.set(reference.path, _substitute(document, reference, environ, diagnostics))
 
     secrets: dict[tuple[str, ...], str] = {}
     for path in sorted(secret_paths):
         value = _secret(document, path, environ, diagnostics)
         if value is not None:
             secrets[path] = value
-        _set(data, path, MASK)
-    return Substituted(document.with_data(data), secrets, tuple(diagnostics))
+        data.set(path, MASK)
+    return Substituted(document.with_data(data.root), secrets, tuple(diagnostics))
 
 
 def _substitute(
@@ -169,6 +168,23 @@ def _get(data: Any, path: Sequence[str | int]) -> Any:
     return data
 
 
-def _set(data: Any, path: Sequence[str | int], value: Any) -> None:
-    parent = _get(data, path[:-1])
-    parent[path[-1]] = value
+class _CopyOnWrite:
+    """Sets values deep in nested data, copying only the containers on the way.
+
+    The document's own data stays as it was, and a large file with a few
+    references costs a few shallow copies instead of a deep copy.
+    """
+
+    def __init__(self, root: Any) -> None:
+        self.root = copy.copy(root)
+        self._copied = {id(self.root)}
+
+    def set(self, path: Sequence[str | int], value: Any) -> None:
+        node = self.root
+        for part in path[:-1]:
+            child = node[part]
+            if id(child) not in self._copied:
+                child = node[part] = copy.copy(child)
+                self._copied.add(id(child))
+            node = child
+        node[path[-1]] = value

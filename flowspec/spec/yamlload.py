@@ -14,9 +14,11 @@ Python objects, tabs as indentation and alias expansions beyond a fixed bound.
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import math
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, cast
@@ -191,16 +193,35 @@ def load_yaml(path: Path) -> MarkedDocument:
 
 def parse_yaml(path: Path, text: str) -> MarkedDocument:
     """Parse ``text`` as the contents of ``path``; see ``load_yaml``."""
-    root = _compose(path, text)
-    if not isinstance(_target(root), MappingNode):
-        message = "the top level must be a mapping of keys to values"
-        raise SpecError([_diagnostic(path, root.start_mark, message)])
+    with garbage_collection_paused():
+        root = _compose(path, text)
+        if not isinstance(_target(root), MappingNode):
+            message = "the top level must be a mapping of keys to values"
+            raise SpecError([_diagnostic(path, root.start_mark, message)])
 
-    builder = _Builder(path)
-    data = builder.build(root)
+        builder = _Builder(path)
+        data = builder.build(root)
     if builder.diagnostics:
         raise SpecError(builder.diagnostics)
     return MarkedDocument(path, data, root, tuple(builder.references))
+
+
+@contextlib.contextmanager
+def garbage_collection_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector while a document's objects are created.
+
+    Loading allocates several objects per value and almost none becomes garbage
+    before the end, yet each burst of allocations triggers a collection that
+    walks every object made so far: on a 5,000-entry job file, more than half of
+    the loading time. Cycles made meanwhile are collected once it is enabled again.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def plain_scalar(text: str) -> Any:
