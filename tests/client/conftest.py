@@ -1,6 +1,6 @@
 """The credential scan around every client test.
 
-Every test in this folder runs with the log captured at DEBUG; afterwards no
+Every test in this folder runs with the log captured at DEBUG. Afterwards no
 record may contain the API key, the password or a bearer token. Tests
 that catch an exception pass it to ``assert_no_secret``, which also reads the
 chained causes, because httpx exceptions can carry the request and its headers.

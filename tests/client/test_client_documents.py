@@ -65,7 +65,7 @@ async def test_download_over_http(emulator_server: ServeEmulator, tmp_path: Path
 
 
 class OlderDocumentPaths:
-    """Answer 404 on ``/documents/{id}/content``, as servers that know only the older path do."""
+    """Return 404 for ``/documents/{id}/content``, as servers with only the older path do."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app

@@ -1,6 +1,6 @@
 """Faults the emulator cannot produce, served by ``httpx.MockTransport``.
 
-Each test says which fault it needs; everything else runs against the emulator.
+Each test's docstring names the fault it needs. Everything else runs against the emulator.
 """
 
 from __future__ import annotations
@@ -60,7 +60,7 @@ async def test_retry_after_http_date_honoured() -> None:
 
 
 async def test_success_without_json_raises_api_error() -> None:
-    """A proxy answering 200 with an HTML page cannot be set up in the emulator."""
+    """A proxy returning 200 with an HTML page cannot be set up in the emulator."""
 
     def handler(request: httpx.Request) -> httpx.Response:
         headers = {"content-type": "text/html"}

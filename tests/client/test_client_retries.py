@@ -167,7 +167,7 @@ async def test_refused_connection_raises_unreachable() -> None:
 
 
 async def test_gateway_timeout_retried_for_reads() -> None:
-    """The emulator's proxy faults answer 502 or 503 only; 504 needs a mock transport."""
+    """The emulator's proxy faults return 502 or 503 only, so 504 needs a mock transport."""
     statuses = iter([504, 504, 200])
 
     def handler(request: httpx.Request) -> httpx.Response:

@@ -139,7 +139,7 @@ async def test_start_refused_connection_retried() -> None:
 
 
 async def test_start_gateway_timeout_unconfirmed() -> None:
-    """The emulator's proxy faults answer 502 or 503 only; 504 needs a mock transport."""
+    """The emulator's proxy faults return 502 or 503 only, so 504 needs a mock transport."""
     starts: list[httpx.Request] = []
 
     def handler(request: httpx.Request) -> httpx.Response:
