@@ -28,7 +28,8 @@ _MESSAGE_LIMIT = 1000
 
 
 def _seconds(value: float) -> str:
-    return f"{value:.3f}"
+    # JUnit readers parse time as a non-negative decimal, so a clock step backwards reads as 0.
+    return f"{max(value, 0.0):.3f}"
 
 
 def _set(element: etree._Element, name: str, value: str) -> None:

@@ -156,3 +156,13 @@ def test_junit_leaves_out_unselected_runs() -> None:
 
     assert [testcase.get("name") for testcase in root.iter("testcase")] == ["mine"]
     assert root.find("testsuite").get("skipped") == "0"
+
+
+def test_junit_escapes_lone_surrogate() -> None:
+    root = assert_valid_junit(RENDER(make_suite(make_run("bad \ud800 name", Verdict.FAILED))))
+    assert root.find("testsuite/testcase").get("name") == "bad \\ud800 name"
+
+
+def test_junit_negative_time_reads_as_zero() -> None:
+    root = assert_valid_junit(RENDER(make_suite(make_run("a", total_seconds=-0.5))))
+    assert root.find("testsuite/testcase").get("time") == "0.000"
