@@ -18,7 +18,8 @@ from client_support import (
 )
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from flowspec.client import ProgressPayload, SmartFlowsClient
+import flowspec
+from flowspec.client import USER_AGENT, ProgressPayload, SmartFlowsClient
 from flowspec.diagnostics import Location
 from flowspec.emulator.testing import RunningEmulator
 from flowspec.errors import ApiError, NotFound
@@ -43,14 +44,20 @@ def emulator(emulator_app: BuildEmulator, tmp_path: Path) -> RunningEmulator:
 
 
 class PathPrefix:
-    """Serve an app under ``prefix``, as a reverse proxy in front of Smart Flows would."""
+    """Serve an app under ``prefix``, as a reverse proxy in front of Smart Flows would.
+
+    ``requests`` records each request's method, path, query string and headers.
+    """
 
     def __init__(self, app: ASGIApp, prefix: str) -> None:
         self.app = app
         self.prefix = prefix
+        self.requests: list[tuple[str, str, str, dict[str, str]]] = []
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         path: str = scope["path"]
+        headers = {name.decode(): value.decode() for name, value in scope["headers"]}
+        self.requests.append((scope["method"], path, scope["query_string"].decode(), headers))
         if not path.startswith(self.prefix + "/"):
             await send({"type": "http.response.start", "status": 404, "headers": []})
             await send({"type": "http.response.body", "body": b"no such prefix"})
@@ -67,19 +74,47 @@ async def _run_to_end(client: SmartFlowsClient, execution_id: str) -> ProgressPa
     raise AssertionError(f"execution {execution_id} did not end")
 
 
+XML_TYPE = 'application/xml; charset="utf-8"'
+PLUGIN_QUERY = "&datasetId=crm-accounts"
+
+
 @pytest.mark.parametrize(
-    ("flow", "mode", "options"),
+    ("flow", "mode", "options", "path", "query", "content_type"),
     [
-        pytest.param("letter", "none", {}, id="none"),
-        pytest.param("invoice", "xml", {"xml": VALID_INVOICE}, id="xml"),
-        pytest.param("accounts", "plugin", {"plugin": PLUGIN}, id="plugin"),
-        pytest.param("letter", "start", {}, id="start-none"),
-        pytest.param("invoice", "start", {"xml": VALID_INVOICE}, id="start-xml"),
-        pytest.param("accounts", "start", {"plugin": PLUGIN}, id="start-plugin"),
+        pytest.param("letter", "none", {}, "", "", None, id="none"),
+        pytest.param("invoice", "xml", {"xml": VALID_INVOICE}, "", "", XML_TYPE, id="xml"),
+        pytest.param(
+            "accounts",
+            "plugin",
+            {"plugin": PLUGIN},
+            "",
+            PLUGIN_QUERY,
+            "application/json",
+            id="plugin",
+        ),
+        pytest.param("letter", "start", {}, "/start", "", None, id="start-none"),
+        pytest.param(
+            "invoice", "start", {"xml": VALID_INVOICE}, "/start", "", XML_TYPE, id="start-xml"
+        ),
+        pytest.param(
+            "accounts",
+            "start",
+            {"plugin": PLUGIN},
+            "/start",
+            PLUGIN_QUERY,
+            "application/json",
+            id="start-plugin",
+        ),
     ],
 )
 async def test_start_every_mode_under_prefix(
-    emulator: RunningEmulator, flow: str, mode: Any, options: dict[str, Any]
+    emulator: RunningEmulator,
+    flow: str,
+    mode: Any,
+    options: dict[str, Any],
+    path: str,
+    query: str,
+    content_type: str | None,
 ) -> None:
     app = PathPrefix(emulator.app, "/smartflows")
     base_url = "http://127.0.0.1/smartflows"
@@ -87,6 +122,13 @@ async def test_start_every_mode_under_prefix(
         started = await client.start_execution(flow, mode, **options)
         final = await _run_to_end(client, started.progress["id"])
 
+    method, sent_path, sent_query, headers = app.requests[0]
+    assert method == "POST"
+    assert sent_path == f"/smartflows/api/v1/flows/executions{path}"
+    assert sent_query == f"flowId={flow}{query}"
+    assert headers.get("content-type") == content_type
+    assert headers["user-agent"] == USER_AGENT
+    assert USER_AGENT.startswith(f"flowspec/{flowspec.__version__} ")
     assert started.progress["status"] == "Running"
     assert started.attempts == 1
     assert final["status"] == "Success"
