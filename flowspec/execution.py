@@ -228,6 +228,8 @@ class RunExecution:
                 reason = "the flow asks to select a flow, which a job file cannot answer"
                 raise RunFailure(Verdict.ERROR, reason, cancel=True)
             else:
+                # NOTE: a server that ignores ``timeout`` and answers at once makes this
+                # loop poll back to back; the emulator and the API reference hold the poll.
                 progress = await self._poll(min(self.run.entry.poll_timeout, remaining))
             self._observe(progress)
         return progress

@@ -65,10 +65,10 @@ def plan_command(files: tuple[Path, ...], output_format: str) -> None:
 
 
 def _plan_rows(runs: Sequence[Run]) -> list[tuple[str, ...]]:
-    names = {run.id: run.name for run in runs}
+    by_id = {run.id: run for run in runs}
     rows: list[tuple[str, ...]] = []
     for position, run in enumerate(runs, start=1):
-        waits = ", ".join(names.get(run_id, run_id) for run_id in run.after) or "-"
+        waits = _describe_after([by_id[run_id] for run_id in run.after if run_id in by_id])
         order = run.job.run.order
         rows.append(
             (
@@ -82,6 +82,16 @@ def _plan_rows(runs: Sequence[Run]) -> list[tuple[str, ...]]:
             )
         )
     return rows
+
+
+def _describe_after(dependencies: Sequence[Run]) -> str:
+    """Name the entries waited for, once each, with their run count when a glob expanded them."""
+    counts: dict[str, int] = {}
+    for dependency in dependencies:
+        label = f"{dependency.job.path.stem}/{dependency.entry.name}"
+        counts[label] = counts.get(label, 0) + 1
+    labels = [label if count == 1 else f"{label} ({count} runs)" for label, count in counts.items()]
+    return ", ".join(labels) or "-"
 
 
 _PLAN_HEADERS = ("#", "run", "mode", "request", "input", "order", "after")

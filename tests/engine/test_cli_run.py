@@ -202,6 +202,7 @@ def test_plan_text_aligned() -> None:
     assert lines[0].split() == ["#", "run", "mode", "request", "input", "order", "after"]
     assert "suite/account-pack" in output
     assert "account A-1001, A-1002 as u-17" in output
+    assert lines[-1].endswith("suite/invoices (4 runs)")
     assert len(lines) == 8
 
 
