@@ -145,8 +145,10 @@ def _capped(diagnostics: list[Diagnostic], name: str, max_errors: int) -> list[D
         return diagnostics
 
     hidden = len(diagnostics) - max_errors
+    # Placed at the first error left out, so sorting by line keeps it last.
+    first_hidden = diagnostics[max_errors].location
     note = Diagnostic(
-        Location(name),
+        Location(name, first_hidden.line, first_hidden.column),
         f"{hidden} more error{'s' if hidden != 1 else ''} not shown; "
         f"only the first {max_errors} of each file are reported",
         severity="note",

@@ -90,6 +90,7 @@ def test_errors_capped_with_note(write: WriteFile, order_xsd: Path) -> None:
     assert len(errors(diagnostics)) == 20
     assert diagnostics[-1].severity == "note"
     assert diagnostics[-1].message.startswith("5 more errors not shown")
+    assert diagnostics[-1].location.line == 6 + 20 * 4  # the 21st <Amount>
 
 
 def test_malformed_document_located(checker: XmlChecker, write: WriteFile) -> None:
