@@ -237,7 +237,7 @@ async def filter_executions(request: Request, state: EmulatorState) -> Response:
 async def callback(request: Request, state: EmulatorState) -> Response:
     """``POST /api/v1/flows/callback/{callback_id}``: resume the execution waiting for it."""
     callback_id = request.path_params["callback_id"]
-    waiting = next((e for e in state.store.all() if e.callback_id == callback_id), None)
+    waiting = state.store.find_by_callback(callback_id)
     if waiting is None:
         raise not_found(f"callback {callback_id} not found")
     if waiting.status != "Waiting":

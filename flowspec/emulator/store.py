@@ -46,6 +46,7 @@ class ExecutionStore:
         self.documents: dict[str, StoredDocument] = {}
         self._queue: deque[Execution] = deque()
         self._holding: set[str] = set()
+        self._by_callback: dict[str, Execution] = {}
 
     def new_id(self) -> str:
         """Return a fresh UUID drawn from the seeded generator."""
@@ -70,6 +71,7 @@ class ExecutionStore:
         if start_input.mode == "start" and flow.user_input is not None:
             execution.answers = {f.key: f.default for f in flow.user_input.fields}
         self.executions[execution.id] = execution
+        self._by_callback[execution.callback_id] = execution
 
         capacity = self.project.capacity
         if capacity is not None and len(self._holding) >= capacity:
@@ -100,8 +102,21 @@ class ExecutionStore:
             yield execution
 
     def remove(self, execution_id: str) -> None:
-        """Forget an execution, as if the server lost it."""
-        self.executions.pop(execution_id, None)
+        """Forget an execution, as if the server lost it; its queue place or slot is freed."""
+        execution = self.executions.pop(execution_id, None)
+        if execution is None:
+            return
+        self._by_callback.pop(execution.callback_id, None)
+        if execution in self._queue:
+            self._queue.remove(execution)
+        if execution_id in self._holding:
+            self._holding.discard(execution_id)
+            self._free_slot()
+
+    def find_by_callback(self, callback_id: str) -> Execution | None:
+        """Return the execution whose waiting step ``callback_id`` resumes, advanced to now."""
+        execution = self._by_callback.get(callback_id)
+        return self.get(execution.id) if execution is not None else None
 
     def cancel(self, execution: Execution) -> None:
         """Cancel a queued or unfinished execution; ended ones stay as they are."""
@@ -139,6 +154,15 @@ class ExecutionStore:
                 heapq.heappush(released, waiting.ended_at or now)
             else:
                 self._holding.add(waiting.id)
+
+    def _free_slot(self) -> None:
+        now = self.clock()
+        if self._queue:
+            waiting = self._queue.popleft()
+            waiting.start(now)
+            self._holding.add(waiting.id)
+            self._settle(waiting, now)
+        self.sync(now)
 
     def next_slot_time(self) -> float | None:
         """Return the earliest clock time a slot holder changes on its own, or None."""

@@ -74,3 +74,17 @@ async def test_cancel_running_starts_next(emulator_app: Any) -> None:
     await client.delete(f"api/v1/flows/executions/{first}")
 
     assert (await progress(client, second))["status"] == "Running"
+
+
+async def test_vanished_holder_frees_slot(emulator_app: Any) -> None:
+    project = demo_project(capacity=1, faults={"vanish": {"after_polls": 0, "first": 1}})
+    _, client = emulator_app(project, files=files(), clock=ManualClock())
+    first = await start(client, "letter")
+    second = await start(client, "letter")
+
+    gone = await client.get(f"api/v1/flows/executions/{first}/progress?timeout=0")
+    listed = (await client.get("api/v1/flows/executions")).json()
+
+    assert gone.status_code == 404
+    assert (await progress(client, second))["status"] == "Running"
+    assert [e["id"] for e in listed["content"]] == [second]

@@ -168,3 +168,18 @@ async def test_distinct_starts_are_not_duplicates(emulator_app: Any) -> None:
 
     assert stats["starts"] == 2
     assert stats["duplicate_starts"] == []
+
+
+async def test_xml_with_entities_gets_400(emulator_app: Any) -> None:
+    _, client = emulator_app(demo_project(), files=files())
+    body = (
+        b'<?xml version="1.0"?>\n<!DOCTYPE Invoice [<!ENTITY x "ACME">]>\n'
+        b"<Invoice><Number>1</Number><Customer>&x;</Customer><Amount>1</Amount></Invoice>"
+    )
+
+    response = await client.post(
+        "api/v1/flows/executions?flowId=invoice", content=body, headers=XML_HEADERS
+    )
+
+    assert response.status_code == 400
+    assert "entit" in response.json()["message"]
