@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import os
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -285,3 +286,16 @@ def test_libxml2_limits_kept_with_hint(checker: XmlChecker, content: bytes) -> N
     assert "XML_PARSE_HUGE" not in diagnostic.message
     assert diagnostic.hint is not None
     assert "256 levels" in diagnostic.hint
+
+
+def test_shared_checker_across_threads(order_xsd: Path) -> None:
+    checker = XmlChecker()
+    schema = checker.schema(order_xsd)
+    bodies = [order(("S", "bad" if n % 2 else str(n))).encode() for n in range(40)]
+    expected = [checker.check_bytes(body, schema) for body in bodies]
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        results = list(pool.map(lambda body: checker.check_bytes(body, schema), bodies))
+
+    assert results == expected
+    assert sum(1 for result in results if result) == 20
