@@ -157,7 +157,7 @@ class SmartFlowsClient:
         call = Call(
             "GET",
             f"api/v1/flows/executions/{_segment(execution_id)}/progress",
-            {"timeout": f"{timeout:g}"},
+            {"timeout": _seconds_parameter(timeout)},
             read_timeout=timeout + LONG_POLL_MARGIN,
             log_level=logging.DEBUG,
         )
@@ -256,6 +256,17 @@ def _segment(value: str) -> str:
     if not value:
         raise ValueError("an id in a request path must not be empty")
     return quote(value, safe="")
+
+
+def _seconds_parameter(seconds: float) -> str:
+    """Format seconds for a query: whole numbers without a point, else up to milliseconds.
+
+    Never uses exponent notation (``1e-05``), which servers parse as text.
+    """
+    # NOTE: the API reference gives the long-poll timeout in seconds without a type;
+    # whether real servers accept a fraction such as "0.5" is untested.
+    text = f"{max(0.0, seconds):.3f}".rstrip("0").rstrip(".")
+    return text or "0"
 
 
 def _start_body(
