@@ -163,13 +163,18 @@ class Engine:
     def _start_ready(self, pending: list[Run], client: FlowsClient, limit: int) -> list[Run]:
         """Start ready runs up to ``limit``, skip those whose dependency failed; return the rest."""
         waiting: list[Run] = []
-        for run in pending:
+        for index, run in enumerate(pending):
+            if len(self._running) >= limit:
+                # Runs left behind are looked at again when a slot frees, so a large
+                # suite is not scanned once per finished run.
+                waiting.extend(pending[index:])
+                break
             blocker = self._blocker(run)
             if blocker is not None:
                 self._skip(
                     run, f"skipped because {blocker.name} did not pass ({blocker.verdict.value})"
                 )
-            elif len(self._running) < limit and self._dependencies_done(run):
+            elif self._dependencies_done(run):
                 execution = RunExecution(run, client, self._context)
                 self._running[asyncio.ensure_future(execution.execute())] = execution
             else:
