@@ -18,8 +18,8 @@ if TYPE_CHECKING:
 
 Item = tuple[Path, "Path | None"]
 
-# An estimate from benchmarks/bench_xml.sh: a 20 KB document takes about
-# 0.4 ms, and starting a forked worker about 10 ms.
+# An estimate from benchmarks/bench_xml.sh on 2 cores: checking a 20 KB
+# document takes about 0.4 ms, and starting the pool tens of milliseconds.
 MIN_FILES_PER_PROCESS = 100
 _CHUNKS_PER_PROCESS = 4
 
@@ -37,7 +37,7 @@ def default_processes(file_count: int) -> int:
 def check_in_processes(
     checker: XmlChecker, items: Sequence[Item], processes: int
 ) -> list[list[Diagnostic]] | None:
-    """Check ``items`` in ``processes`` forked workers; None when forking is not safe here.
+    """Check ``items`` in ``processes`` forked workers, or return None when forking is unsafe.
 
     Forking is safe only without other threads, whose locks the children
     would inherit held, and only where the platform offers ``fork``.
