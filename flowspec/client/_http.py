@@ -86,7 +86,11 @@ def is_loopback(host: str) -> bool:
 
 
 def tls_verification(ca_bundle: Path | None) -> ssl.SSLContext | bool:
-    """Return httpx's ``verify`` value: the system trust store, or a context with ``ca_bundle``."""
+    """Return httpx's ``verify`` value: its default CA bundle, or a context with ``ca_bundle``.
+
+    httpx's default (as of 0.28) is certifi's bundle, or the ``SSL_CERT_FILE``
+    or ``SSL_CERT_DIR`` environment variable when set.
+    """
     if ca_bundle is None:
         return True
 
