@@ -216,7 +216,13 @@ def start_flowspec(*args: str, env: dict[str, str]) -> subprocess.Popen[str]:
     )
 
 
-def test_sigint_cancels_and_reports(serve: Callable[..., Emulator], tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    "signal_number",
+    [pytest.param(signal.SIGINT, id="sigint"), pytest.param(signal.SIGTERM, id="sigterm")],
+)
+def test_signal_cancels_and_reports(
+    serve: Callable[..., Emulator], tmp_path: Path, signal_number: int
+) -> None:
     emulator = serve()
     flows = "".join(f"  - {{name: endless{number}, flow: long}}\n" for number in range(3))
     job = write_job(
@@ -236,7 +242,7 @@ def test_sigint_cancels_and_reports(serve: Callable[..., Emulator], tmp_path: Pa
         if running == 2:
             break
 
-    process.send_signal(signal.SIGINT)
+    process.send_signal(signal_number)
     _, stderr = process.communicate(timeout=30)
 
     report = json.loads((out / "report.json").read_text(encoding="utf-8"))
