@@ -142,10 +142,13 @@ def report_group() -> None:
     help="Output format: a table of runs (text), or the report converted to another format.",
 )
 def show_command(report: Path, output_format: str) -> None:
-    """Print the JSON report REPORT.
+    """Print a JSON report as a table, or in another report format.
 
-    Exits 0 when the run was complete and no run failed, had an error or
-    timed out; 1 otherwise; 2 when REPORT cannot be read.
+    \b
+    Exit codes:
+      0  the run was complete, and every run passed or was skipped
+      1  some run failed, had an error or timed out, or the run was incomplete
+      2  REPORT cannot be read or does not match the report schema
     """
     result = read_report(report)
     if output_format != "text":
@@ -175,11 +178,16 @@ def _print_text(result: SuiteResult) -> None:
     help=REPORT_HELP,
 )
 def merge_command(reports: tuple[Path, ...], targets: tuple[ReportTarget, ...]) -> None:
-    """Merge the JSON reports REPORTS (of shards or reruns) and write the merged reports.
+    """Combine the JSON reports of shards or reruns into one.
 
-    A run that appears in several reports is taken from the report that
-    ended last. Exits 0 when the merged run is complete and no run failed,
-    had an error or timed out; 1 otherwise; 2 when a report cannot be read.
+    A run that appears in several REPORTS is taken from the report that
+    ended last. The merged run is complete only if every report is.
+
+    \b
+    Exit codes:
+      0  the merged run is complete, and every run passed or was skipped
+      1  some run failed, had an error or timed out, or a report was incomplete
+      2  a report cannot be read, or an option is wrong
     """
     check_report_targets(targets)
     merged = merge_results([read_report(path) for path in reports])
