@@ -93,7 +93,7 @@ def write_reports(
 
     When ``GITHUB_STEP_SUMMARY`` names a file (``environ`` defaults to
     ``os.environ``), the Markdown summary is appended to it, so call this once
-    per run. A target that cannot be written does not stop the others; the
+    per run. A target that cannot be written does not stop the others, and the
     failures are raised together afterwards as ``UsageError``.
     """
     failures: list[str] = []
