@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import email.utils
 import math
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -12,6 +13,8 @@ from datetime import datetime, timezone
 RETRY_SAFE_STATUSES = frozenset({429, 503})
 #: Statuses from a gateway: the request may have reached the server and had its effect.
 RETRY_UNSAFE_STATUSES = frozenset({502, 504})
+#: ``delay-seconds`` of ``Retry-After``: ASCII digits only, unlike ``str.isdigit``.
+_DELAY_SECONDS = re.compile(r"[0-9]+")
 
 
 @dataclass(frozen=True)
@@ -54,7 +57,7 @@ def parse_retry_after(value: str | None, now: datetime | None = None) -> float |
         return None
 
     text = value.strip()
-    if text.isdigit():
+    if _DELAY_SECONDS.fullmatch(text):
         return float(text)
 
     try:

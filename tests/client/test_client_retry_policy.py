@@ -1,4 +1,5 @@
-from datetime import datetime, timezone
+import email.utils
+from datetime import datetime, timedelta, timezone
 
 import pytest
 from hypothesis import given
@@ -66,10 +67,31 @@ def test_retry_after_is_capped() -> None:
         pytest.param("soon", None, id="garbage"),
         pytest.param("-3", None, id="negative"),
         pytest.param("1.5", None, id="fraction"),
+        pytest.param("\u00b2", None, id="superscript-digit"),
+        pytest.param("\u0661\u0662", None, id="arabic-indic-digits"),
     ],
 )
 def test_parse_retry_after(header: str | None, expected: float | None) -> None:
     assert parse_retry_after(header, now=NOW) == expected
+
+
+@given(st.integers(min_value=0, max_value=10**9))
+def test_parse_retry_after_seconds_round_trip(seconds: int) -> None:
+    assert parse_retry_after(str(seconds), now=NOW) == float(seconds)
+
+
+@given(st.integers(min_value=-86_400, max_value=86_400))
+def test_parse_retry_after_date_round_trip(offset: int) -> None:
+    header = email.utils.format_datetime(NOW + timedelta(seconds=offset), usegmt=True)
+
+    assert parse_retry_after(header, now=NOW) == max(0.0, float(offset))
+
+
+@given(st.text(max_size=40))
+def test_parse_retry_after_never_raises(header: str) -> None:
+    result = parse_retry_after(header, now=NOW)
+
+    assert result is None or result >= 0.0
 
 
 def test_policy_rejects_zero_attempts() -> None:
