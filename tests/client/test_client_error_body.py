@@ -1,5 +1,7 @@
 import httpx
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from flowspec.client._http import error_detail, error_for_response
 from flowspec.errors import ApiError, AuthenticationFailed, NotFound
@@ -80,3 +82,18 @@ def test_forbidden_names_permissions() -> None:
     error = error_for_response(_response(403, "", "text/plain"), api_key=False)
 
     assert "permissions" in str(error)
+
+
+@given(
+    body=st.binary(max_size=3000),
+    content_type=st.sampled_from(["application/json", "text/html", "text/plain", ""]),
+)
+def test_error_detail_never_raises(body: bytes, content_type: str) -> None:
+    response = httpx.Response(
+        502, content=body, headers={"content-type": content_type}, request=REQUEST
+    )
+
+    detail = error_detail(response)
+
+    assert len(detail) <= 2000
+    assert "\n" not in detail
