@@ -45,6 +45,10 @@ _log = logging.getLogger(__name__)
 USER_AGENT = f"flowspec/{__version__} (+python-httpx)"
 #: Seconds a long-poll read may exceed the ``timeout`` the server was asked to hold it for.
 LONG_POLL_MARGIN = 30.0
+#: Seconds an idle pooled connection is kept. Below uvicorn's 5 s idle timeout (0.x
+#: releases), so the client drops a connection before such a server closes it: a start
+#: sent on a connection the server is closing fails and cannot be retried.
+KEEPALIVE_EXPIRY = 4.0
 _CHUNK_SIZE = 64 * 1024
 _XML_CONTENT_TYPE = 'application/xml; charset="utf-8"'
 
@@ -80,7 +84,9 @@ class SmartFlowsClient:
             transport=transport,
             verify=tls_verification(ca_bundle),
             limits=httpx.Limits(
-                max_connections=max_connections, max_keepalive_connections=max_connections
+                max_connections=max_connections,
+                max_keepalive_connections=max_connections,
+                keepalive_expiry=KEEPALIVE_EXPIRY,
             ),
             timeout=httpx.Timeout(read_timeout, connect=CONNECT_TIMEOUT, pool=None),
             headers={"User-Agent": USER_AGENT},
