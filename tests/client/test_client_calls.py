@@ -302,3 +302,19 @@ def _document_ids(progress: ProgressPayload) -> list[str]:
 
     visit(progress.get("model", {}))
     return found
+
+
+async def test_vanished_execution_raises_not_found(
+    emulator_app: BuildEmulator, tmp_path: Path
+) -> None:
+    faults = {"vanish": {"after_polls": 1}}
+    emulator, _ = emulator_app(write_test_project(tmp_path / "vanish", faults))
+    async with in_process_client(emulator) as client:
+        started = await client.start_execution("slow", "none")
+        execution_id = started.progress["id"]
+        first = await client.get_progress(execution_id, timeout=0)
+        with pytest.raises(NotFound) as caught:
+            await client.get_progress(execution_id, timeout=0)
+
+    assert first["status"] == "Running"
+    assert execution_id in str(caught.value)
