@@ -10,6 +10,7 @@ from starlette.responses import JSONResponse, Response
 from flowspec.emulator.app import EmulatorState, Handler, current_user, json_body
 from flowspec.emulator.documents import FILE_EXTENSIONS
 from flowspec.emulator.errors import ApiProblem, bad_request, forbidden, not_found
+from flowspec.emulator.filters import matches_all, parse_query_filter
 from flowspec.emulator.paging import page_request, paginate
 from flowspec.emulator.payloads import (
     dataset_payload,
@@ -79,15 +80,10 @@ async def list_flows(request: Request, state: EmulatorState) -> Response:
     user = current_user(request)
     flows = [flow for flow in state.project.flows.values() if user.may_use(flow.id)]
 
-    flow_filter = query.get("filter")
-    if flow_filter:
-        field, separator, text = flow_filter.partition(":")
-        if not separator or field not in {"displayName", "id"}:
-            raise bad_request(
-                f"invalid filter {flow_filter!r}: expected displayName:TEXT or id:TEXT"
-            )
-        attribute = "display_name" if field == "displayName" else "id"
-        flows = [f for f in flows if text.lower() in getattr(f, attribute).lower()]
+    conditions = parse_query_filter(query.get("filter", ""), ("displayName", "id"))
+    flows = [
+        f for f in flows if matches_all(conditions, {"displayName": f.display_name, "id": f.id})
+    ]
 
     payloads = [flow_payload(state.project, flow) for flow in flows]
     return JSONResponse(paginate(payloads, paging, _sort_key))

@@ -14,12 +14,13 @@ from flowspec.emulator.api_catalog import visible_flow
 from flowspec.emulator.app import EmulatorState, Handler, current_user, json_body
 from flowspec.emulator.errors import DropConnection, bad_request, forbidden, not_found
 from flowspec.emulator.executions import Execution, Progress
-from flowspec.emulator.filters import matches, parse_filter
+from flowspec.emulator.filters import matches, matches_all, parse_filter, parse_query_filter
 from flowspec.emulator.paging import page_request, paginate
 from flowspec.emulator.payloads import (
     execution_details,
     execution_summary,
     form_schema,
+    iso,
     progress_payload,
 )
 from flowspec.emulator.start import start_input
@@ -187,9 +188,27 @@ async def get_status(request: Request, state: EmulatorState) -> Response:
     return JSONResponse({"id": execution.id, "status": execution.status, "output": values})
 
 
+_FILTER_KEYS = ("displayName", "status", "flowId", "createdAt")
+
+
+def _filter_record(state: EmulatorState, execution: Execution) -> dict[str, str]:
+    return {
+        "displayName": execution.flow.display_name,
+        "status": execution.status,
+        "flowId": execution.flow.id,
+        "createdAt": iso(state.store.wall_time(execution.created_at)),
+    }
+
+
 def _visible_executions(request: Request, state: EmulatorState) -> list[Execution]:
+    """Return the executions the user may see that match the ``filter`` query parameter."""
     user = current_user(request)
-    return [e for e in state.store.all() if user.may_use(e.flow.id)]
+    conditions = parse_query_filter(request.query_params.get("filter", ""), _FILTER_KEYS)
+    return [
+        e
+        for e in state.store.all()
+        if user.may_use(e.flow.id) and matches_all(conditions, _filter_record(state, e))
+    ]
 
 
 def _execution_page(
@@ -229,8 +248,10 @@ async def list_flow_executions(request: Request, state: EmulatorState) -> Respon
 
 async def filter_executions(request: Request, state: EmulatorState) -> Response:
     """``POST /api/v1/flows/executions/filter``: executions that match a filter tree, paged."""
-    tree = parse_filter(json_body(await request.body()))
-    executions = [e for e in _visible_executions(request, state) if matches(tree, e)]
+    tree = parse_filter(json_body(await request.body()), _FILTER_KEYS)
+    executions = [
+        e for e in _visible_executions(request, state) if matches(tree, _filter_record(state, e))
+    ]
     return _execution_page(request, state, executions)
 
 

@@ -1,30 +1,35 @@
-"""The filter tree of ``POST /api/v1/flows/executions/filter``.
+"""Filters of list endpoints: ``filter=key:text,...`` and the tree of ``.../filter`` bodies.
 
-``{"group": {"type": "and"|"or", "nodes": [node, ...]}}`` where each node is a
-group or ``{"condition": {"key": K, "operator": "equals"|"contains", "values": [...]}}``;
-a condition holds when the execution's value matches any of ``values``.
+The tree is ``{"group": {"type": "and"|"or", "nodes": [node, ...]}}`` where each
+node is a group or ``{"condition": {"key": K, "operator": OP, "values": [...]}}``.
+A condition holds when the record's value matches any of ``values``. ``equals``
+and ``contains`` compare text (``contains`` ignores case). The ordering operators
+compare ISO 8601 times, cut to the length of the given value, so
+``lessThanOrEqualTo 2019-01-01`` includes the whole of that day.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from flowspec.emulator.errors import bad_request
-from flowspec.emulator.executions import Execution
 
-_KEYS: dict[str, Callable[[Execution], str]] = {
-    "displayName": lambda execution: execution.flow.display_name,
-    "status": lambda execution: execution.status,
-    "flowId": lambda execution: execution.flow.id,
+Record = Mapping[str, str]
+
+_ORDERING: dict[str, Callable[[str, str], bool]] = {
+    "lessThan": lambda actual, value: actual < value,
+    "lessThanOrEqualTo": lambda actual, value: actual <= value,
+    "greaterThan": lambda actual, value: actual > value,
+    "greaterThanOrEqualTo": lambda actual, value: actual >= value,
 }
-_OPERATORS = ("equals", "contains")
+OPERATORS = ("equals", "contains", *_ORDERING)
 
 
 @dataclass(frozen=True)
 class Condition:
-    """One test on an execution's value."""
+    """One test on a record's value."""
 
     key: str
     operator: str
@@ -39,48 +44,70 @@ class Group:
     nodes: tuple[Condition | Group, ...]
 
 
-def parse_filter(body: Any) -> Group:
+def parse_query_filter(text: str, keys: Sequence[str]) -> list[Condition]:
+    """Parse ``filter=key:text,key:text`` into ``contains`` conditions; raise 400 if invalid."""
+    conditions: list[Condition] = []
+    for part in filter(None, text.split(",")):
+        key, separator, value = part.partition(":")
+        if not separator or key not in keys:
+            expected = ", ".join(f"{k}:TEXT" for k in keys)
+            raise bad_request(f"invalid filter {part!r}: expected {expected}, separated by commas")
+        conditions.append(Condition(key, "contains", (value,)))
+    return conditions
+
+
+def parse_filter(body: Any, keys: Sequence[str]) -> Group:
     """Parse a filter body; raise 400 naming the JSON pointer of the first invalid part."""
     if not isinstance(body, dict) or "group" not in body:
         raise bad_request('invalid filter: expected {"group": {"type": "and", "nodes": [...]}}')
-    return _group(body["group"], "/group")
+    return _group(body["group"], "/group", keys)
 
 
-def _group(data: Any, pointer: str) -> Group:
+def _group(data: Any, pointer: str, keys: Sequence[str]) -> Group:
     if not isinstance(data, dict) or data.get("type") not in {"and", "or"}:
         raise bad_request(f"invalid filter at {pointer}: expected a group with type 'and' or 'or'")
     nodes = data.get("nodes", [])
     if not isinstance(nodes, list):
         raise bad_request(f"invalid filter at {pointer}/nodes: expected a list")
-    return Group(data["type"], tuple(_node(n, f"{pointer}/nodes/{i}") for i, n in enumerate(nodes)))
+    parsed = (_node(node, f"{pointer}/nodes/{i}", keys) for i, node in enumerate(nodes))
+    return Group(data["type"], tuple(parsed))
 
 
-def _node(data: Any, pointer: str) -> Condition | Group:
+def _node(data: Any, pointer: str, keys: Sequence[str]) -> Condition | Group:
     if isinstance(data, dict) and "group" in data:
-        return _group(data["group"], f"{pointer}/group")
+        return _group(data["group"], f"{pointer}/group", keys)
     if not isinstance(data, dict) or not isinstance(data.get("condition"), dict):
         raise bad_request(f"invalid filter at {pointer}: expected a 'group' or a 'condition'")
-    return _condition(data["condition"], f"{pointer}/condition")
+    return _condition(data["condition"], f"{pointer}/condition", keys)
 
 
-def _condition(data: dict[str, Any], pointer: str) -> Condition:
+def _condition(data: dict[str, Any], pointer: str, keys: Sequence[str]) -> Condition:
     key, operator, values = data.get("key"), data.get("operator"), data.get("values")
-    if key not in _KEYS:
-        raise bad_request(f"invalid filter at {pointer}/key: expected one of {', '.join(_KEYS)}")
-    if operator not in _OPERATORS:
-        raise bad_request(f"invalid filter at {pointer}/operator: expected equals or contains")
+    if key not in keys:
+        raise bad_request(f"invalid filter at {pointer}/key: expected one of {', '.join(keys)}")
+    if operator not in OPERATORS:
+        expected = ", ".join(OPERATORS)
+        raise bad_request(f"invalid filter at {pointer}/operator: expected one of {expected}")
     if not isinstance(values, list) or not all(isinstance(v, str) for v in values):
         raise bad_request(f"invalid filter at {pointer}/values: expected a list of strings")
     return Condition(key, operator, tuple(values))
 
 
-def matches(node: Condition | Group, execution: Execution) -> bool:
-    """Tell whether ``execution`` satisfies the filter ``node``."""
+def matches(node: Condition | Group, record: Record) -> bool:
+    """Tell whether ``record`` (key to text) satisfies the filter ``node``."""
     if isinstance(node, Group):
-        results = (matches(child, execution) for child in node.nodes)
+        results = (matches(child, record) for child in node.nodes)
         return all(results) if node.type == "and" else any(results)
 
-    actual = _KEYS[node.key](execution)
+    actual = record[node.key]
     if node.operator == "equals":
         return actual in node.values
-    return any(value.lower() in actual.lower() for value in node.values)
+    if node.operator == "contains":
+        return any(value.lower() in actual.lower() for value in node.values)
+    compare = _ORDERING[node.operator]
+    return any(compare(actual[: len(value)], value) for value in node.values)
+
+
+def matches_all(conditions: Sequence[Condition], record: Record) -> bool:
+    """Tell whether ``record`` satisfies every condition."""
+    return all(matches(condition, record) for condition in conditions)

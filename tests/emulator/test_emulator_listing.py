@@ -124,6 +124,16 @@ def condition(key: str, operator: str, *values: str) -> dict[str, Any]:
             id="nested",
         ),
         pytest.param({"type": "and", "nodes": []}, {"invoice", "letter", "form"}, id="empty-and"),
+        pytest.param(
+            {"type": "and", "nodes": [condition("createdAt", "lessThanOrEqualTo", "2019-01-01")]},
+            set(),
+            id="created-before",
+        ),
+        pytest.param(
+            {"type": "and", "nodes": [condition("createdAt", "greaterThan", "2019-01-01")]},
+            {"invoice", "letter", "form"},
+            id="created-after",
+        ),
     ],
 )
 async def test_filter_tree_selects(
@@ -163,3 +173,30 @@ async def test_invalid_filter_gets_400(emulator_app: Any, body: dict[str, Any]) 
 
     assert response.status_code == 400
     assert "invalid filter" in response.json()["message"]
+
+
+async def test_created_at_filter_covers_whole_day(emulator_app: Any) -> None:
+    client, _ = build(emulator_app)
+    await start(client, "letter")
+    listed = (await client.get("api/v1/flows/executions")).json()
+    day = listed["content"][0]["createdAt"][:10]
+    tree = {"type": "and", "nodes": [condition("createdAt", "lessThanOrEqualTo", day)]}
+
+    response = await client.post("api/v1/flows/executions/filter", json={"group": tree})
+
+    assert response.json()["totalElements"] == 1
+
+
+async def test_list_filter_parameter_selects(emulator_app: Any) -> None:
+    client, clock = build(emulator_app)
+    await start(client, "letter")
+    clock.advance(1)
+    await start(client, "invoice")
+
+    running = await client.get("api/v1/flows/executions?filter=status:Running")
+    letters = await client.get("api/v1/flows/executions?filter=displayName:welcome,status:succ")
+    invalid = await client.get("api/v1/flows/executions?filter=colour:red")
+
+    assert [e["flow"]["id"] for e in running.json()["content"]] == ["invoice"]
+    assert [e["flow"]["id"] for e in letters.json()["content"]] == ["letter"]
+    assert invalid.status_code == 400
