@@ -3,7 +3,7 @@
 The tree is ``{"group": {"type": "and"|"or", "nodes": [node, ...]}}`` where each
 node is a group or ``{"condition": {"key": K, "operator": OP, "values": [...]}}``.
 A condition holds when the record's value matches any of ``values``. ``equals``
-and ``contains`` compare text (``contains`` ignores case). The ordering operators
+(or ``in``) and ``contains`` compare text, and ``contains`` ignores case. The ordering operators
 compare ISO 8601 times, cut to the length of the given value, so
 ``lessThanOrEqualTo 2019-01-01`` includes the whole of that day.
 """
@@ -24,7 +24,7 @@ _ORDERING: dict[str, Callable[[str, str], bool]] = {
     "greaterThan": lambda actual, value: actual > value,
     "greaterThanOrEqualTo": lambda actual, value: actual >= value,
 }
-OPERATORS = ("equals", "contains", *_ORDERING)
+OPERATORS = ("equals", "in", "contains", *_ORDERING)
 
 
 @dataclass(frozen=True)
@@ -100,7 +100,7 @@ def matches(node: Condition | Group, record: Record) -> bool:
         return all(results) if node.type == "and" else any(results)
 
     actual = record[node.key]
-    if node.operator == "equals":
+    if node.operator in {"equals", "in"}:
         return actual in node.values
     if node.operator == "contains":
         return any(value.lower() in actual.lower() for value in node.values)

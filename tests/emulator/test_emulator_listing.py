@@ -125,6 +125,17 @@ def condition(key: str, operator: str, *values: str) -> dict[str, Any]:
         ),
         pytest.param({"type": "and", "nodes": []}, {"invoice", "letter", "form"}, id="empty-and"),
         pytest.param(
+            {
+                "type": "and",
+                "nodes": [
+                    {"id": "n1", **condition("status", "in", "Success", "Error")},
+                    {"id": "n2", **condition("createdAt", "greaterThan", "2019-01-01")},
+                ],
+            },
+            {"letter"},
+            id="in-with-node-ids",
+        ),
+        pytest.param(
             {"type": "and", "nodes": [condition("createdAt", "lessThanOrEqualTo", "2019-01-01")]},
             set(),
             id="created-before",
