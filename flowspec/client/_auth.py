@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable
 
+from flowspec.errors import AuthenticationFailed
 from flowspec.spec.model import Auth
 
 
@@ -15,6 +16,10 @@ class Authenticator:
     Each token has a generation number. When many requests fail with 401 at
     once, only the first to take the lock logs in again, and the others see the
     newer generation and reuse its token.
+
+    A login that the server rejects is not tried again: later requests get the
+    same error, so a wrong password costs one failed login, not one per
+    request, which could lock the account on servers that count failures.
     """
 
     def __init__(self, auth: Auth | None, login: Callable[[], Awaitable[str]]) -> None:
@@ -23,6 +28,7 @@ class Authenticator:
         self._lock = asyncio.Lock()
         self._token: str | None = None
         self._generation = 0
+        self._rejection: AuthenticationFailed | None = None
 
     @property
     def uses_api_key(self) -> bool:
@@ -49,9 +55,16 @@ class Authenticator:
     async def renew(self, rejected_generation: int) -> None:
         """Log in again unless another request already did since ``rejected_generation``."""
         async with self._lock:
+            if self._rejection is not None:
+                raise AuthenticationFailed(str(self._rejection)) from self._rejection
             if self._token is not None and self._generation != rejected_generation:
                 return
-            self._token = await self._login()
+
+            try:
+                self._token = await self._login()
+            except AuthenticationFailed as exc:
+                self._rejection = exc
+                raise
             self._generation += 1
 
     def __repr__(self) -> str:

@@ -155,3 +155,20 @@ def test_client_repr_hides_credentials() -> None:
 
     assert repr(client) == "SmartFlowsClient('https://host.example/')"
     assert PASSWORD not in repr(client._session.auth)
+
+
+async def test_rejected_login_not_repeated(emulator_app: BuildEmulator, tmp_path: Path) -> None:
+    emulator, _ = emulator_app(write_test_project(tmp_path))
+    auth = Auth(login=Login("ada", Secret(PASSWORD + "-wrong")))
+    async with in_process_client(emulator, auth) as client:
+        results = await asyncio.gather(
+            *(client.get_flow("letter") for _ in range(10)), return_exceptions=True
+        )
+        with pytest.raises(AuthenticationFailed):
+            await client.get_flow("letter")
+
+    assert _logins(emulator) == 1
+    assert all(isinstance(result, AuthenticationFailed) for result in results)
+    for result in results:
+        assert isinstance(result, BaseException)
+        assert_no_secret(result)
