@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Awaitable, Callable
 
 from flowspec.errors import AuthenticationFailed
 from flowspec.spec.model import Auth
+
+_log = logging.getLogger(__name__)
 
 
 class Authenticator:
@@ -59,6 +62,8 @@ class Authenticator:
                 raise AuthenticationFailed(str(self._rejection)) from self._rejection
             if self._token is not None and self._generation != rejected_generation:
                 return
+            if self._token is not None:
+                _log.info("the server rejected the login token; logging in again")
 
             try:
                 self._token = await self._login()

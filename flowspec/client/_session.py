@@ -204,7 +204,6 @@ class Session:
         if not rejected or not self.auth.can_renew:
             return outcome
 
-        _log.info("the server rejected the login token; logging in again")
         await self.auth.renew(generation)
         credentials, _ = await self.auth.headers()
         return await send(credentials)

@@ -71,7 +71,7 @@ async def test_expired_token_triggers_one_relogin(
 
 
 async def test_concurrent_rejections_share_one_login(
-    emulator_app: BuildEmulator, tmp_path: Path
+    emulator_app: BuildEmulator, tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     clock = ManualClock()
     emulator, _ = emulator_app(write_test_project(tmp_path, EXPIRING_FIRST_TOKEN), clock=clock)
@@ -81,9 +81,11 @@ async def test_concurrent_rejections_share_one_login(
         clock.advance(5)
         flows = await asyncio.gather(*(client.get_flow("letter") for _ in range(20)))
 
+    relogin_lines = [record for record in caplog.records if "logging in again" in record.message]
     assert logins_before_expiry == 1
     assert _logins(emulator) == 2
     assert all(flow["id"] == "letter" for flow in flows)
+    assert len(relogin_lines) == 1
 
 
 async def test_token_rejected_twice_raises(emulator_app: BuildEmulator, tmp_path: Path) -> None:
