@@ -16,6 +16,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from flowspec.diagnostics import Diagnostic
+from flowspec.documents import TEMPLATE_FIELDS
 from flowspec.secret import Secret
 from flowspec.spec.model import (
     TERMINAL_STATUSES,
@@ -29,13 +30,11 @@ from flowspec.spec.model import (
     XmlInput,
 )
 from flowspec.spec.paths import PathProblem, expand_glob, resolve_file
-from flowspec.spec.yamlload import MarkedDocument, join_pointer
+from flowspec.spec.yamlload import MarkedDocument
 
 DEFAULT_TIMEOUT = 600.0
 DEFAULT_POLL_TIMEOUT = 30.0
 MAX_POLL_TIMEOUT = 300.0
-#: Fields a ``save`` template may use; the engine fills each of them.
-SAVE_FIELDS = ("run", "job", "entry", "input", "document", "document_id", "execution")
 _DURATION = re.compile(r"(?:(\d+)h)?(?:(\d+)m)?(?:(\d+(?:\.\d+)?)s)?")
 _LOOPBACK_NAMES = ("localhost", "localhost.", "::1", "[::1]")
 
@@ -52,12 +51,9 @@ class Builder:
     def job_dir(self) -> Path:
         return self.document.path.parent
 
-    def error(
-        self, pointer: str, message: str, hint: str | None = None, *, key: bool = False
-    ) -> None:
-        """Record a problem at the value (or with ``key``, the key) at ``pointer``."""
-        locate = self.document.locate_key if key else self.document.locate
-        self.diagnostics.append(Diagnostic(locate(pointer), message, hint))
+    def error(self, pointer: str, message: str, hint: str | None = None) -> None:
+        """Record a problem at the value at ``pointer``."""
+        self.diagnostics.append(Diagnostic(self.document.locate(pointer), message, hint))
 
     def server(self, data: Any) -> Server | None:
         """Return the ``server`` section as a ``Server``."""
@@ -148,7 +144,7 @@ class Builder:
             return None
         problem = save_template_problem(template)
         if problem:
-            fields = ", ".join("{" + name + "}" for name in SAVE_FIELDS)
+            fields = ", ".join("{" + name + "}" for name in TEMPLATE_FIELDS)
             self.error(pointer, problem, f"use the fields {fields}")
             return None
         return template
@@ -174,7 +170,7 @@ def save_template_problem(template: str) -> str | None:
     for _, name, spec, conversion in parsed:
         if name is None:
             continue
-        if name not in SAVE_FIELDS:
+        if name not in TEMPLATE_FIELDS:
             return f"save template {template!r} uses unknown field {{{name}}}"
         if spec or conversion:
             return f"save template {template!r}: field {{{name}}} takes no format or conversion"
@@ -208,7 +204,7 @@ class EntryBuilder:
         pointer = f"/flows/{index}"
         setting = self._setting(data)
         entry_input = self._input(pointer, data.get("input"))
-        self._check_mode(pointer, data, entry_input)
+        self._check_mode(pointer, data)
 
         parent = self.parent
         timeout = parent.duration(*self._where(pointer, data, "timeout"), DEFAULT_TIMEOUT)
@@ -230,7 +226,7 @@ class EntryBuilder:
             save=save,
             download=setting("download", True),
             cancel_on_timeout=setting("cancel_on_timeout", True),
-            outputs=tuple(setting("outputs", ())),
+            outputs=_names(setting("outputs", ())),
         )
 
     def _setting(self, data: Mapping[str, Any]) -> Any:
@@ -246,12 +242,10 @@ class EntryBuilder:
         return f"/defaults/{key}", self.defaults.get(key)
 
     def _answers(self, data: Mapping[str, Any]) -> dict[str, Any]:
-        answers = dict(self.defaults.get("answers") or {})
-        answers.update(data.get("answers") or {})
-        return answers
+        return {**_mapping(self.defaults.get("answers")), **_mapping(data.get("answers"))}
 
     def _expect(self, data: Mapping[str, Any]) -> Expect:
-        merged = {**(self.defaults.get("expect") or {}), **(data.get("expect") or {})}
+        merged = {**_mapping(self.defaults.get("expect")), **_mapping(data.get("expect"))}
         status = merged.get("status", "Success")
         statuses = tuple(status) if isinstance(status, list) else (status,)
         documents = merged.get("documents")
@@ -287,7 +281,7 @@ class EntryBuilder:
             files = ()
         return XmlInput(pattern, files, schema, location)
 
-    def _check_mode(self, pointer: str, data: Mapping[str, Any], entry_input: Any) -> None:
+    def _check_mode(self, pointer: str, data: Mapping[str, Any]) -> None:
         """Check that ``mode``, ``input``, ``skip_user_input`` and ``answers`` fit together."""
         mode = data.get("mode")
         skip = data.get("skip_user_input") is True
@@ -323,7 +317,10 @@ class EntryBuilder:
                 f"answers are never used: {why} skips all user input",
                 "remove the answers, or let the flow ask for input",
             )
-        del entry_input
+
+
+def _mapping(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
 
 
 def _names(value: Any) -> tuple[str, ...]:
@@ -332,8 +329,3 @@ def _names(value: Any) -> tuple[str, ...]:
     if isinstance(value, list):
         return tuple(item for item in value if isinstance(item, str))
     return ()
-
-
-def pointer_of(*parts: str | int) -> str:
-    """Return the JSON pointer of a path given as parts."""
-    return join_pointer(list(parts))

@@ -80,6 +80,41 @@ def test_any_flows_entries_give_model_or_diagnostics(entry: dict[str, Any]) -> N
     check_bytes(text.encode("utf-8"))
 
 
+ENTRY_KEYS = st.sampled_from(
+    [
+        "mode",
+        "input",
+        "skip_user_input",
+        "answers",
+        "expect",
+        "timeout",
+        "poll_timeout",
+        "after",
+        "save",
+        "download",
+        "cancel_on_timeout",
+        "outputs",
+    ]
+)
+SECTIONS = st.fixed_dictionaries(
+    {},
+    optional={
+        "defaults": st.dictionaries(ENTRY_KEYS, DOCUMENTS, max_size=4),
+        "run": st.dictionaries(st.sampled_from(["order", "concurrency", "fail_fast"]), SCALARS),
+    },
+)
+
+
+@PROPERTY_SETTINGS
+@given(st.dictionaries(ENTRY_KEYS, DOCUMENTS, max_size=5), SECTIONS)
+def test_any_entry_settings_give_model_or_diagnostics(
+    entry: dict[str, Any], sections: dict[str, Any]
+) -> None:
+    document = {**sections, "flows": [{"name": "a", "flow": "f", **entry}]}
+    text = HEADER + yaml.safe_dump(document, allow_unicode=True)
+    check_bytes(text.encode("utf-8"))
+
+
 @PROPERTY_SETTINGS
 @given(st.binary(max_size=300))
 def test_any_bytes_give_diagnostics(data: bytes) -> None:
