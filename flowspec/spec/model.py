@@ -94,7 +94,13 @@ class PluginInput:
 
 @dataclass(frozen=True)
 class Entry:
-    """One entry of ``flows``: a flow to run, its input, and the expected outcome."""
+    """One entry of ``flows``: a flow to run, its input, and the expected outcome.
+
+    ``defaults`` are already applied. ``mode`` is as written (None when left
+    out). ``download`` says whether documents are saved, ``cancel_on_timeout``
+    whether a timed-out execution is cancelled, and ``outputs`` names flow
+    outputs to read after the run.
+    """
 
     name: str
     flow: str
