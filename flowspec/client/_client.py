@@ -6,7 +6,6 @@ import asyncio
 import hashlib
 import logging
 import random as random_module
-import time
 from collections.abc import Awaitable, Callable, Mapping
 from pathlib import Path
 from types import TracebackType
@@ -224,17 +223,11 @@ class SmartFlowsClient:
     async def _download(self, path: str, destination: Path) -> DownloadedDocument:
         call = Call("GET", path)
 
+        async def save(response: httpx.Response) -> DownloadedDocument:
+            return await _save(response, destination)
+
         async def send(credentials: Credentials) -> DownloadedDocument | httpx.Response:
-            self._session.request_count += 1
-            started = time.perf_counter()
-            http = self._session.http
-            timeout = self._session.timeout(call)
-            async with http.stream("GET", path, headers=credentials, timeout=timeout) as response:
-                self._session.log_response(call, response, started)
-                if not response.is_success:
-                    await response.aread()
-                    return response
-                return await _save(response, destination)
+            return await self._session.stream(call, save, headers=credentials)
 
         outcome, _ = await self._session.retrying(call, send)
         if isinstance(outcome, httpx.Response):

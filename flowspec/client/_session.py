@@ -132,6 +132,28 @@ class Session:
         self.log_response(call, response, started)
         return response
 
+    async def stream(
+        self,
+        call: Call,
+        consume: Callable[[httpx.Response], Awaitable[_T]],
+        *,
+        headers: Mapping[str, str] | None = None,
+    ) -> _T | httpx.Response:
+        """Send one request and pass a successful response to ``consume`` as its body arrives.
+
+        An error response is read whole and returned instead, for the retry loop.
+        """
+        self.request_count += 1
+        started = time.perf_counter()
+        async with self.http.stream(
+            call.method, call.path, params=call.params, headers=headers, timeout=self.timeout(call)
+        ) as response:
+            self.log_response(call, response, started)
+            if not response.is_success:
+                await response.aread()
+                return response
+            return await consume(response)
+
     def timeout(self, call: Call) -> httpx.Timeout:
         """Return the timeouts of ``call``: a modest connect, its own read, no pool limit.
 
