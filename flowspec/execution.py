@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import logging
-import os
 import time
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -19,14 +18,8 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from flowspec.client import DownloadedDocument, ProgressPayload, StartResult
-from flowspec.documents import (
-    FoundDocument,
-    PathClaims,
-    UnsafePathError,
-    extension_for,
-    find_documents,
-    render_save_path,
-)
+from flowspec.documents import PathClaims
+from flowspec.downloads import DocumentSaver, DownloadFailed
 from flowspec.errors import (
     AuthenticationFailed,
     FlowspecError,
@@ -176,7 +169,14 @@ class RunExecution:
         progress = await self._start()
         progress = await self._follow(progress)
         status = progress["status"]
-        self._documents = await self._download_documents(progress.get("model"))
+        assert self._execution_id is not None  # set by _start
+        saver = DocumentSaver(self._client, self._context.output_dir, self._context.claims)
+        try:
+            self._documents = await saver.save_all(
+                self.run, self._execution_id, progress.get("model")
+            )
+        except DownloadFailed as exc:
+            raise RunFailure(Verdict.ERROR, str(exc), cancel=False) from exc
         return judge(status, len(self._documents), self.run.entry.expect)
 
     async def _start(self) -> ProgressPayload:
@@ -293,60 +293,6 @@ class RunExecution:
             f"{progress['status']}, {percentage}%" if percentage is not None else progress["status"]
         )
         return f"timed out after {self.run.entry.timeout:g} s (last status {where})"
-
-    async def _download_documents(self, model: Any) -> tuple[DocumentResult, ...]:
-        return tuple([await self._download(document) for document in find_documents(model)])
-
-    async def _download(self, document: FoundDocument) -> DocumentResult:
-        assert self._execution_id is not None  # set by _start
-        fields = {
-            "run": self.run.name,
-            "job": self.run.job.path.stem,
-            "entry": self.run.entry.name,
-            "input": self.run.input_label or "",
-            "document": document.name or document.id,
-            "document_id": document.id,
-            "execution": self._execution_id,
-        }
-        try:
-            path = render_save_path(self._context.output_dir, self.run.entry.save, fields)
-        except UnsafePathError as exc:
-            raise RunFailure(Verdict.ERROR, str(exc), cancel=False) from exc
-
-        claims = self._context.claims
-        path = claims.claim(path)
-        try:
-            downloaded = await self._client.download_document(document.id, path)
-        except SUITE_ERRORS:
-            raise
-        except FlowspecError as exc:
-            reason = f"downloading document {document.id} ({document.name}) failed: {exc}"
-            raise RunFailure(Verdict.ERROR, reason, cancel=False) from exc
-
-        path = self._add_extension(path, downloaded.content_type)
-        return DocumentResult(
-            id=document.id,
-            name=document.name,
-            content_type=downloaded.content_type,
-            size=downloaded.size,
-            sha256=downloaded.sha256,
-            path=path.relative_to(self._context.output_dir.resolve()),
-        )
-
-    def _add_extension(self, path: Path, content_type: str | None) -> Path:
-        """Rename a saved document without an extension after its content type."""
-        extension = extension_for(content_type)
-        if path.suffix or not extension:
-            return path
-        claims = self._context.claims
-        target = claims.claim(path.with_name(path.name + extension))
-        try:
-            os.replace(path, target)
-        except OSError as exc:
-            reason = f"cannot rename {path} to {target.name}: {exc.strerror or exc}"
-            raise RunFailure(Verdict.ERROR, reason, cancel=False) from exc
-        claims.release(path)
-        return target
 
     async def _cancel_on_server(self) -> str:
         """Cancel the execution unless it ended; return what to add to the reason."""
