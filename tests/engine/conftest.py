@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -19,8 +20,10 @@ def serve() -> Iterator[Callable[..., Emulator]]:
     """Serve the test project, optionally with faults; each call starts one emulator."""
     with contextlib.ExitStack() as stack:
 
-        def start(faults: dict[str, Any] | None = None, **settings: Any) -> Emulator:
-            project = load_project(DATA / "project.yaml")
+        def start(
+            faults: dict[str, Any] | None = None, capacity: int | None = None, **settings: Any
+        ) -> Emulator:
+            project = replace(load_project(DATA / "project.yaml"), capacity=capacity)
             if faults:
                 project = project.with_faults(parse_faults(faults))
             url = stack.enter_context(serve_in_thread(project, **settings))

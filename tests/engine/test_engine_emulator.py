@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
@@ -289,3 +290,17 @@ async def test_timings_recorded(emulator: Emulator, tmp_path: Path) -> None:
     assert result.running_seconds + result.queued_seconds == result.total_seconds
     assert result.attempts == 1
     assert result.messages[-1] == "Flow finished"
+
+
+async def test_queued_time_recorded(serve: Callable[..., Emulator], tmp_path: Path) -> None:
+    emulator = serve(capacity=1)
+    suite = job(emulator.url, entry("first", "medium"), entry("second", "medium"), order="parallel")
+    recorder = Recorder()
+
+    outcome = await execute([suite], tmp_path, listener=recorder)
+
+    second = by_name(outcome)["engine/second"]
+    assert outcome.exit_code is ExitCode.OK
+    assert "Queued" in recorder.statuses["engine/second"]
+    assert second.queued_seconds > 0.1
+    assert second.running_seconds > 0.2
