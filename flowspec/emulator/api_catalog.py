@@ -80,13 +80,16 @@ async def list_flows(request: Request, state: EmulatorState) -> Response:
     user = current_user(request)
     flows = [flow for flow in state.project.flows.values() if user.may_use(flow.id)]
 
-    conditions = parse_query_filter(query.get("filter", ""), ("displayName", "id"))
-    flows = [
-        f for f in flows if matches_all(conditions, {"displayName": f.display_name, "id": f.id})
-    ]
+    keys = ("displayName", "id", "description")
+    conditions = parse_query_filter(query.get("filter", ""), keys)
+    flows = [f for f in flows if matches_all(conditions, _flow_record(f))]
 
     payloads = [flow_payload(state.project, flow) for flow in flows]
     return JSONResponse(paginate(payloads, paging, _sort_key))
+
+
+def _flow_record(flow: Flow) -> dict[str, str]:
+    return {"displayName": flow.display_name, "id": flow.id, "description": flow.description}
 
 
 def _sort_key(item: dict[str, Any], field: str) -> Any:

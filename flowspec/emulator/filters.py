@@ -83,9 +83,9 @@ def _node(data: Any, pointer: str, keys: Sequence[str]) -> Condition | Group:
 
 def _condition(data: dict[str, Any], pointer: str, keys: Sequence[str]) -> Condition:
     key, operator, values = data.get("key"), data.get("operator"), data.get("values")
-    if key not in keys:
+    if not isinstance(key, str) or key not in keys:
         raise bad_request(f"invalid filter at {pointer}/key: expected one of {', '.join(keys)}")
-    if operator not in OPERATORS:
+    if not isinstance(operator, str) or operator not in OPERATORS:
         expected = ", ".join(OPERATORS)
         raise bad_request(f"invalid filter at {pointer}/operator: expected one of {expected}")
     if not isinstance(values, list) or not all(isinstance(v, str) for v in values):

@@ -43,20 +43,37 @@ def flow_reference(flow: Flow) -> Reference:
 
 def flow_payload(project: Project, flow: Flow) -> dict[str, Any]:
     """Return the flow definition of ``GET /api/v1/flows/{id}``."""
-    flow_input: dict[str, Any] = {"type": flow.input_type}
+    flow_input: dict[str, Any] = {"id": flow.id, "type": flow.input_type}
     dataset = _input_dataset(project, flow)
     if dataset is not None:
         flow_input["dataset"] = dataset
+        flow_input["displayName"] = dataset["displayName"]
+    outputs = [
+        {"id": f"{flow.id}-output-{name}", "displayName": name, "type": "user"}
+        for name in flow.outputs
+    ]
     return {
         "id": flow.id,
         "displayName": flow.display_name,
+        "description": flow.description,
         "type": "advanced",
         "input": flow_input,
+        "primaryEntity": _primary_entity(project, flow),
         "primaryTemplate": {
             "id": f"{flow.id}-template",
             "displayName": f"{flow.display_name} template",
         },
+        "outputs": outputs,
+        "settings": {},
     }
+
+
+def _primary_entity(project: Project, flow: Flow) -> str | None:
+    dataset = project.datasets.get(flow.dataset or "")
+    if dataset is not None:
+        return dataset.primary_entity
+    plugin = project.plugin_datasets.get(flow.dataset or "")
+    return plugin.entity if plugin is not None else None
 
 
 def _input_dataset(project: Project, flow: Flow) -> Reference | None:

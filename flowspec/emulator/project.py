@@ -113,6 +113,7 @@ class Flow:
 
     id: str
     display_name: str
+    description: str = ""
     input_type: InputType = "none"
     dataset: str | None = None
     duration: float = DEFAULT_DURATION
@@ -212,6 +213,7 @@ def _build_flow(data: Mapping[str, Any]) -> Flow:
     return Flow(
         id=data["id"],
         display_name=data.get("display_name", data["id"]),
+        description=data.get("description", ""),
         input_type=data.get("input", "none"),
         dataset=data.get("dataset"),
         duration=parse_duration(data.get("duration", DEFAULT_DURATION)),

@@ -18,10 +18,15 @@ async def test_flow_definition_shows_input(emulator_app: Any) -> None:
     account = (await client.get("api/v1/flows/account")).json()
 
     assert invoice["input"] == {
+        "id": "invoice",
         "type": "user",
         "dataset": {"id": "invoice-data", "displayName": "Invoice data"},
+        "displayName": "Invoice data",
     }
-    assert letter["input"] == {"type": "none"}
+    assert invoice["primaryEntity"] == "Invoice"
+    assert invoice["outputs"][0]["displayName"] == "archiveUrl"
+    assert letter["input"] == {"id": "letter", "type": "none"}
+    assert account["primaryEntity"] == "account"
     assert account["input"]["type"] == "plugin"
     assert invoice["displayName"] == "Invoice"
     assert "primaryTemplate" in invoice
