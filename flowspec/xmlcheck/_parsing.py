@@ -51,20 +51,24 @@ def parse_document(data: bytes, name: str) -> tuple[Any | None, list[Diagnostic]
     problems found: syntax and encoding errors, and any entity declaration or
     reference, which documents must not contain.
     """
-    tree, problems = parse(_document_parser(), data, name, base_url=name)
+    tree, problems = parse(_document_parser(), data, name, base_url=name, document=True)
     if tree is None or problems:
         return tree, problems
     return tree, entity_diagnostics(tree, data, name)
 
 
 def parse(
-    parser: Any, data: bytes, name: str, *, base_url: str | None
+    parser: Any, data: bytes, name: str, *, base_url: str | None, document: bool = False
 ) -> tuple[Any | None, list[Diagnostic]]:
-    """Parse ``data`` with ``parser``, returning the tree, or None and the syntax errors."""
+    """Parse ``data`` with ``parser``, returning the tree, or None and the syntax errors.
+
+    ``document`` is true for XML documents, which must not declare entities,
+    and false for XSD files, which may declare internal ones.
+    """
     try:
         root = etree.fromstring(data, parser, base_url=base_url)
     except etree.XMLSyntaxError:
-        return None, syntax_diagnostics(parser.error_log, data, name)
+        return None, syntax_diagnostics(parser.error_log, data, name, document=document)
     except (etree.LxmlError, ValueError) as exc:
         # lxml raises these for input it rejects before libxml2 parses it.
         return None, [Diagnostic(Location(name, 1), f"not an XML document: {exc}")]
@@ -89,17 +93,23 @@ class _RejectingResolver(etree.Resolver):  # type: ignore[misc]
         return self.resolve_string(b"", context)
 
 
-def syntax_diagnostics(error_log: Any, data: bytes, name: str) -> list[Diagnostic]:
+def syntax_diagnostics(
+    error_log: Any, data: bytes, name: str, *, document: bool
+) -> list[Diagnostic]:
     """Convert a failed parse's error log into diagnostics located in ``name``."""
     entries = [entry for entry in error_log if entry.level >= etree.ErrorLevels.ERROR]
     if any("amplification" in entry.message for entry in entries):
-        problem = "that expand past libxml2's size limit, as in an entity expansion bomb"
-        return [entity_declaration_diagnostic(data, name, problem)]
+        message = (
+            "the DOCTYPE declares entities that expand past libxml2's size limit, "
+            "as in an entity expansion bomb"
+        )
+        return [entity_declaration_diagnostic(data, name, message)]
     # A reference to a declared external entity fails the parse before the
     # declarations can be inspected, so the declaration is reported instead.
     declared = find_in_bytes(data, "<!ENTITY") is not None
-    if declared and any("entity" in entry.message.lower() for entry in entries):
-        return [entity_declaration_diagnostic(data, name, _DOCUMENT_ENTITIES)]
+    if document and declared and any("entity" in e.message.lower() for e in entries):
+        message = f"the DOCTYPE declares entities; {_DOCUMENT_ENTITIES}"
+        return [entity_declaration_diagnostic(data, name, message)]
 
     diagnostics = [_syntax_diagnostic(entry, data, name) for entry in entries]
     return unique(diagnostics) or [Diagnostic(Location(name, 1), "not well-formed XML")]
@@ -129,8 +139,8 @@ def entity_diagnostics(tree: Any, data: bytes, name: str) -> list[Diagnostic]:
     entity_names = [entity.name for entity in dtd.iterentities()] if dtd is not None else []
     if entity_names:
         listed = ", ".join(entity_names[:5]) + (", ..." if len(entity_names) > 5 else "")
-        problem = f"({listed}); {_DOCUMENT_ENTITIES}"
-        return [entity_declaration_diagnostic(data, name, problem)]
+        message = f"the DOCTYPE declares entities ({listed}); {_DOCUMENT_ENTITIES}"
+        return [entity_declaration_diagnostic(data, name, message)]
 
     return [
         Diagnostic(
@@ -142,10 +152,9 @@ def entity_diagnostics(tree: Any, data: bytes, name: str) -> list[Diagnostic]:
     ]
 
 
-def entity_declaration_diagnostic(data: bytes, name: str, problem: str) -> Diagnostic:
-    """Report "the DOCTYPE declares entities ``problem``" at the first entity declaration."""
+def entity_declaration_diagnostic(data: bytes, name: str, message: str) -> Diagnostic:
+    """Report ``message`` at the first entity declaration of ``data``."""
     line, column = find_in_bytes(data, "<!ENTITY") or find_in_bytes(data, "<!DOCTYPE") or (1, 1)
-    message = f"the DOCTYPE declares entities {problem}"
     return Diagnostic(Location(name, line, column), message, hint=ENTITY_HINT)
 
 

@@ -165,6 +165,10 @@ XSD_HEAD = '<xs:schema xmlns:xs="http://www.w3.org/2001/XMLSchema">'
         pytest.param('<!DOCTYPE xs:schema [<!ENTITY x SYSTEM "{url}">]>', id="system-entity"),
         pytest.param('<!DOCTYPE xs:schema [<!ENTITY % p SYSTEM "{url}"> %p;]>', id="parameter"),
         pytest.param('<!DOCTYPE xs:schema SYSTEM "{url}">', id="external-dtd"),
+        pytest.param(
+            "<!DOCTYPE xs:schema [<!ENTITY % p \"&#60;!ENTITY x SYSTEM '{url}'>\"> %p;]>",
+            id="declared-by-parameter-entity",
+        ),
     ],
 )
 @pytest.mark.parametrize("where", ["main", "imported"])
