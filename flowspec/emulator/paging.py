@@ -46,7 +46,7 @@ def _non_negative(query: Mapping[str, str], name: str, default: int) -> int:
     raw = query.get(name)
     if raw is None:
         return default
-    if not raw.isdigit():
+    if not (raw.isascii() and raw.isdigit()):
         raise bad_request(f"invalid {name} {raw!r}: expected a whole number from 0")
     return int(raw)
 
