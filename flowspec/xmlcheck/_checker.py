@@ -10,7 +10,12 @@ from pathlib import Path
 from flowspec.diagnostics import Diagnostic, Location
 from flowspec.errors import SpecError
 from flowspec.xmlcheck._parallel import check_in_processes, default_processes
-from flowspec.xmlcheck._parsing import parse_document, read_error, read_file
+from flowspec.xmlcheck._parsing import (
+    parse_document,
+    read_error,
+    read_file,
+    with_element_columns,
+)
 from flowspec.xmlcheck._schema import Schema, compile_schema_file
 
 MAX_ERRORS_PER_FILE = 20
@@ -101,7 +106,7 @@ class XmlChecker:
 
         tree, diagnostics = parse_document(data, name)
         if tree is not None and not diagnostics and schema is not None:
-            diagnostics = schema.validate(tree, name)
+            diagnostics = with_element_columns(schema.validate(tree, name), data, tree)
         return _capped(diagnostics, name, self.max_errors)
 
     def _schema_reported_once(self, xsd_path: Path) -> tuple[Schema | None, list[Diagnostic]]:

@@ -8,6 +8,7 @@ import re
 import stat
 import threading
 from collections.abc import Iterable, Mapping
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -35,6 +36,7 @@ _HUGE_HINT = (
     "flowspec keeps libxml2's limits for untrusted input (libxml2 2.14): 256 levels "
     "of nesting, and about 10 MB per text node or attribute value"
 )
+_ELEMENT_NAME = re.compile(r"Element '([^']+)'")
 _CLARK_NAME = re.compile(r"\{([^{}]*)\}([\w.\-]+)")
 _thread_local = threading.local()
 
@@ -156,6 +158,38 @@ def entity_declaration_diagnostic(data: bytes, name: str, message: str) -> Diagn
     """Report ``message`` at the first entity declaration of ``data``."""
     line, column = find_in_bytes(data, "<!ENTITY") or find_in_bytes(data, "<!DOCTYPE") or (1, 1)
     return Diagnostic(Location(name, line, column), message, hint=ENTITY_HINT)
+
+
+def with_element_columns(diagnostics: list[Diagnostic], data: bytes, tree: Any) -> list[Diagnostic]:
+    """Add the column of the element's start tag to validation errors, which libxml2 omits.
+
+    The column is the first start tag with the element's local name on the
+    error's line, so it is exact for documents with one element per line.
+    """
+    lines: list[str] | None = None
+    located = []
+    for diagnostic in diagnostics:
+        where = diagnostic.location
+        element = _ELEMENT_NAME.match(diagnostic.message)
+        if where.line is None or where.column is not None or element is None:
+            located.append(diagnostic)
+            continue
+
+        if lines is None:
+            encoding = tree.docinfo.encoding or "utf-8"
+            lines = data.decode(encoding, errors="replace").split("\n")
+        local_name = element.group(1).rpartition(":")[2]
+        column = _start_tag_column(lines, where.line, local_name)
+        located.append(replace(diagnostic, location=replace(where, column=column)))
+    return located
+
+
+def _start_tag_column(lines: list[str], line: int, local_name: str) -> int | None:
+    if line > len(lines):
+        return None
+    start_tag = re.compile(rf"<(?:[\w.\-]+:)?{re.escape(local_name)}(?=[\s/>]|$)")
+    match = start_tag.search(lines[line - 1])
+    return match.start() + 1 if match else None
 
 
 def find_in_bytes(data: bytes, text: str) -> tuple[int, int] | None:

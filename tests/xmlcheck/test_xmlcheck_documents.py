@@ -41,6 +41,7 @@ def test_invalid_decimal_located_on_its_line(
 
     assert diagnostic.location.file == str(document)
     assert diagnostic.location.line == 10
+    assert diagnostic.location.column == 5
     assert diagnostic.message == (
         "Element 'Amount': 'abc' is not a valid value of the atomic type 'xs:decimal'."
     )
@@ -299,3 +300,24 @@ def test_shared_checker_across_threads(order_xsd: Path) -> None:
 
     assert results == expected
     assert sum(1 for result in results if result) == 20
+
+
+def test_column_counts_characters_not_bytes(
+    checker: XmlChecker, write: WriteFile, order_xsd: Path
+) -> None:
+    text = order(("S", "1")).replace("    <Amount>1", "  <!--ééé--><Amount>x")
+    document = write("in/utf8.xml", text.encode("utf-8"))
+
+    [diagnostic] = checker.check(document, order_xsd)
+
+    assert diagnostic.location.line == 6
+    assert diagnostic.location.column == 13
+
+
+def test_column_of_second_element_on_line(checker: XmlChecker, order_xsd: Path) -> None:
+    body = order(("S", "1")).replace("<Sku>S</Sku>", "<Sku>S</Sku><Extra/>").encode()
+
+    [diagnostic] = checker.check_bytes(body, order_xsd)
+
+    assert diagnostic.location.line == 5
+    assert diagnostic.location.column == 17

@@ -94,6 +94,10 @@ def test_invalid_amount_located(tmp_path: Path, invoice: str, profile: str) -> N
     [diagnostic] = XmlChecker().check(path, PROFILES[profile])
 
     assert diagnostic.location.line == line_of(broken, "20,00")
+    assert (
+        diagnostic.location.column
+        == broken.splitlines()[diagnostic.location.line - 1].index("<") + 1
+    )
     assert diagnostic.message == (
         "Element 'ram:LineTotalAmount': '20,00' is not a valid value of the atomic type "
         "'xs:decimal'."
