@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.routing import Route
@@ -121,9 +122,20 @@ def create_app(
         for method, path, name, kind, handler, public in api_executions.ROUTES + api_catalog.ROUTES
     ]
     routes.append(Route("/__emulator/stats", _stats_endpoint(state), methods=["GET"]))
-    app = EmulatorApp(routes=routes)
+    handlers = {HTTPException: _http_error, Exception: _internal_error}
+    app = EmulatorApp(routes=routes, exception_handlers=handlers)  # type: ignore[arg-type]
     app.state.emulator = state
     return app
+
+
+async def _http_error(request: Request, exc: HTTPException) -> Response:
+    """Answer unknown paths (404) and wrong methods (405) with the API's error body."""
+    return ApiProblem(exc.status_code, exc.detail, dict(exc.headers or {})).response()
+
+
+async def _internal_error(request: Request, exc: Exception) -> Response:
+    logger.error("%s %s failed", request.method, request.url.path, exc_info=exc)
+    return ApiProblem(500, f"internal error in the emulator: {type(exc).__name__}").response()
 
 
 def _stats_endpoint(state: EmulatorState) -> Callable[[Request], Awaitable[Response]]:

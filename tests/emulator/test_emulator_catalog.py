@@ -103,3 +103,15 @@ async def test_plugin_datasets_are_listed(emulator_app: Any) -> None:
     assert [d["id"] for d in listed] == ["crm-accounts"]
     assert one.json()["content"]["entity"] == "account"
     assert missing.status_code == 404
+
+
+async def test_unknown_path_gets_json_404(emulator_app: Any) -> None:
+    _, client = emulator_app(demo_project(), files=files())
+
+    missing = await client.get("api/v1/nothing-here")
+    wrong_method = await client.put("api/v1/flows/letter")
+
+    assert missing.status_code == 404
+    assert missing.json()["error"] == "Not Found"
+    assert wrong_method.status_code == 405
+    assert wrong_method.json()["status"] == 405
