@@ -179,11 +179,21 @@ def execution_details(store: ExecutionStore, execution: Execution) -> dict[str, 
         "inputData": _input_data(execution),
         "output": execution.model if execution.terminal else None,
         "stages": stages,
-        "iterations": [{"index": 0, "status": execution.status}],
+        "iterations": _iterations(execution),
         "report": {"percentage": progress.percentage, "message": progress.message},
         "waitingFor": waiting_for,
     }
     return {**execution_summary(store, execution), "state": state}
+
+
+def _iterations(execution: Execution) -> list[dict[str, Any]]:
+    # A plug-in start runs the flow once per record id.
+    plugin = execution.input.plugin
+    records = plugin.get("id", []) if plugin is not None else [None]
+    return [
+        {"index": index, "record": record, "status": execution.status}
+        for index, record in enumerate(records)
+    ]
 
 
 def _input_data(execution: Execution) -> Any:

@@ -78,6 +78,7 @@ class RunningEmulator:
 
     app: EmulatorApp
     url: str
+    served: bool = False
 
     @property
     def state(self) -> EmulatorState:
@@ -86,8 +87,17 @@ class RunningEmulator:
         return state
 
     def stats(self) -> dict[str, Any]:
-        """Return what ``GET /__emulator/stats`` serves, read directly from the app."""
-        return self.state.stats.snapshot(self.state.faults.fired)
+        """Return what ``GET /__emulator/stats`` serves.
+
+        A served app is asked over HTTP, because its counters change in the
+        server's thread; an in-process app is read directly.
+        """
+        if not self.served:
+            return self.state.stats.snapshot(self.state.faults.fired)
+        response = httpx.get(f"{self.url}__emulator/stats", timeout=10)
+        response.raise_for_status()
+        snapshot: dict[str, Any] = response.json()
+        return snapshot
 
     def headers(self, api_key: str = TEST_API_KEY) -> dict[str, str]:
         """Return the headers that authenticate with ``api_key``."""
@@ -109,7 +119,7 @@ def build_app(
 def served(app: EmulatorApp) -> Iterator[RunningEmulator]:
     """Serve ``app`` on a free loopback port for the duration of the block."""
     with serve_app_in_thread(app) as url:
-        yield RunningEmulator(app, url)
+        yield RunningEmulator(app, url, served=True)
 
 
 def in_process_client(emulator: RunningEmulator, **options: Any) -> httpx.AsyncClient:
