@@ -2,7 +2,7 @@
 
 The emulator runs as ``flowspec emulator`` in its own process. Before the timed
 part, ``--executions`` executions of a one-hour flow are started, and the load
-then polls their progress in turn with ``timeout=0`` (answered at once) from
+then polls their progress in turn with ``timeout=0`` (returned at once) from
 ``--workers`` concurrent connections for ``--seconds``.
 
 The load comes from ``wrk`` (``apt-get install wrk``) when ``--client wrk``, or

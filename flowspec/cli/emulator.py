@@ -102,7 +102,7 @@ def _stop_signals_ignored() -> Iterator[None]:
     """Make Ctrl-C and SIGTERM a clean stop with exit code 0.
 
     uvicorn handles both signals while it serves, then re-raises them once it
-    has shut down; the handlers set here receive that second delivery, so it
+    has shut down. The handlers set here receive that second delivery, so it
     neither kills the process nor raises KeyboardInterrupt.
     """
     signals = (signal.SIGINT, signal.SIGTERM)

@@ -74,7 +74,7 @@ class EmulatorState:
     last_reported: dict[str, Progress] = field(default_factory=dict)
 
     def epoch(self) -> float:
-        """Return the Unix time as the emulator's clock sees it."""
+        """Return the Unix time that corresponds to the emulator clock's current reading."""
         return self.store.wall_time(self.clock()).timestamp()
 
 
@@ -129,7 +129,7 @@ def create_app(
 
 
 async def _http_error(request: Request, exc: HTTPException) -> Response:
-    """Answer unknown paths (404) and wrong methods (405) with the API's error body."""
+    """Respond to unknown paths (404) and wrong methods (405) with the API's error body."""
     return ApiProblem(exc.status_code, exc.detail, dict(exc.headers or {})).response()
 
 

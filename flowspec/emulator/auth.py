@@ -15,7 +15,7 @@ from flowspec.emulator.project import User
 
 
 class Unauthorized(Exception):
-    """The request carries no usable credentials; the message says why, without the secret."""
+    """The request carries no usable credentials; the message gives the reason, never the secret."""
 
 
 @dataclass(frozen=True)
@@ -37,7 +37,7 @@ def _b64decode(text: str) -> bytes:
 class Authenticator:
     """Map API keys and bearer tokens to users; issue tokens that expire by the app's clock.
 
-    ``epoch`` returns the current Unix time as the emulator sees it, so a test
+    ``epoch`` returns the current Unix time by the emulator's clock, so a test
     that moves the injected clock also expires tokens.
     """
 

@@ -1,9 +1,9 @@
 """Document bytes of the declared media type, built from an execution's input.
 
 The content lists the flow, the document name, the input values (leaf elements
-of the XML input, or the plug-in record ids) and the user-input answers, so two
-executions with different input produce different bytes, and the same input
-always produces the same bytes.
+of the XML input, or the plug-in record ids) and the submitted form values.
+Executions with different input therefore produce different bytes, and the
+same input always produces the same bytes.
 """
 
 from __future__ import annotations

@@ -14,7 +14,7 @@ MAX_PAGE_SIZE = 1000
 
 @dataclass(frozen=True)
 class PageRequest:
-    """Which page of a list a request asked for, and its order."""
+    """The page of a list that a request selects, and the sort order."""
 
     page: int = 0
     size: int = 20

@@ -34,7 +34,7 @@ def bind_socket(host: str, port: int) -> socket.socket:
     """Bind a listening TCP socket on ``host``:``port`` (0 picks a free port)."""
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     # With proto left at 0, asyncio skips TCP_NODELAY on accepted connections,
-    # and Nagle's algorithm then adds about 40 ms to every keep-alive answer.
+    # and Nagle's algorithm then adds about 40 ms to every keep-alive response.
     sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     try:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -48,8 +48,8 @@ def bind_socket(host: str, port: int) -> socket.socket:
 def base_url(sock: socket.socket) -> str:
     """Return ``http://HOST:PORT/`` for a bound socket."""
     host, port = sock.getsockname()[:2]
-    shown = f"[{host}]" if ":" in host else host
-    return f"http://{shown}:{port}/"
+    url_host = f"[{host}]" if ":" in host else host
+    return f"http://{url_host}:{port}/"
 
 
 def make_server(app: ASGIApp) -> uvicorn.Server:

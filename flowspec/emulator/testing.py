@@ -1,6 +1,6 @@
 """Helpers for tests that run against the emulator: a manual clock and project files from dicts.
 
-The pytest fixtures in ``tests/conftest.py`` build on these; projects given as
+The pytest fixtures in ``tests/conftest.py`` build on these. Projects given as
 dicts are written to YAML and loaded through ``load_project``, so tests
 exercise the same loader users do.
 """
