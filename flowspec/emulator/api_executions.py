@@ -81,7 +81,9 @@ async def get_progress(request: Request, state: EmulatorState) -> Response:
     execution = _execution(request, state)
     execution.polls += 1
     if execution.vanish_after is not None and execution.polls > execution.vanish_after:
+        queued = state.store.queued()
         state.store.remove(execution.id)
+        _wake(state, queued)
         raise not_found(f"execution {execution.id} not found")
 
     timeout = _poll_timeout(request.query_params.get("timeout"))
@@ -89,6 +91,13 @@ async def get_progress(request: Request, state: EmulatorState) -> Response:
     progress = execution.progress(state.clock())
     state.last_reported[execution.id] = progress
     return JSONResponse(progress_payload(execution, progress))
+
+
+def _wake(state: EmulatorState, executions: list[Execution]) -> None:
+    # A slot freed out of turn (cancel, vanish) may start an execution that was
+    # queued before it, earlier than its long polls computed, so they look again.
+    for execution in executions:
+        state.signals.notify(execution.id)
 
 
 def _poll_timeout(raw: str | None) -> float:
@@ -163,8 +172,9 @@ def _answer_error(error: jsonschema.ValidationError) -> str:
 async def cancel_execution(request: Request, state: EmulatorState) -> Response:
     """``DELETE .../executions/{id}``: cancel; an ended execution keeps its status."""
     execution = _execution(request, state)
+    queued = state.store.queued()
     state.store.cancel(execution)
-    state.signals.notify(execution.id)
+    _wake(state, [execution, *queued])
     progress = execution.progress(state.clock())
     return JSONResponse(progress_payload(execution, progress))
 

@@ -64,7 +64,7 @@ def parse_filter(body: Any, keys: Sequence[str]) -> Group:
 
 
 def _group(data: Any, pointer: str, keys: Sequence[str]) -> Group:
-    if not isinstance(data, dict) or data.get("type") not in {"and", "or"}:
+    if not isinstance(data, dict) or data.get("type") not in ("and", "or"):
         raise bad_request(f"invalid filter at {pointer}: expected a group with type 'and' or 'or'")
     nodes = data.get("nodes", [])
     if not isinstance(nodes, list):

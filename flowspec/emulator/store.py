@@ -113,6 +113,10 @@ class ExecutionStore:
             self._holding.discard(execution_id)
             self._free_slot()
 
+    def queued(self) -> list[Execution]:
+        """Return the executions waiting for a slot, first in line first."""
+        return list(self._queue)
+
     def find_by_callback(self, callback_id: str) -> Execution | None:
         """Return the execution whose waiting step ``callback_id`` resumes, advanced to now."""
         execution = self._by_callback.get(callback_id)

@@ -75,3 +75,25 @@ async def test_invalid_timeout_gets_400(emulator_app: Any) -> None:
     for value in ("soon", "-1", "9999"):
         url = f"api/v1/flows/executions/{execution_id}/progress?timeout={value}"
         assert (await client.get(url)).status_code == 400
+
+
+async def test_cancel_wakes_queued_poll(emulator_server: Any) -> None:
+    project = demo_project(capacity=1)
+    project["flows"][0]["duration"] = "1h"
+    emulator = emulator_server(project, files=files())
+    async with client_for(emulator) as client:
+        running = (await client.post("api/v1/flows/executions?flowId=letter")).json()["id"]
+        queued = (await client.post("api/v1/flows/executions?flowId=letter")).json()["id"]
+        await client.get(f"api/v1/flows/executions/{queued}/progress?timeout=0")
+
+        began = time.monotonic()
+        poll = asyncio.create_task(
+            client.get(f"api/v1/flows/executions/{queued}/progress?timeout=10")
+        )
+        await asyncio.sleep(0.1)
+        await client.delete(f"api/v1/flows/executions/{running}")
+        woken = await poll
+        elapsed = time.monotonic() - began
+
+    assert woken.json()["status"] == "Running"
+    assert elapsed < 2
