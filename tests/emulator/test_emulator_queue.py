@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import random
 from typing import Any
 
-from flowspec.emulator.testing import ManualClock
+import pytest
+
+from flowspec.emulator.executions import StartInput
+from flowspec.emulator.store import ExecutionStore
+from flowspec.emulator.testing import ManualClock, project_from
 from tests.emulator.helpers import progress, start
 from tests.emulator.projects import demo_project, files
 
@@ -88,3 +93,23 @@ async def test_vanished_holder_frees_slot(emulator_app: Any) -> None:
     assert gone.status_code == 404
     assert (await progress(client, second))["status"] == "Running"
     assert [e["id"] for e in listed["content"]] == [second]
+
+
+def test_thousand_executions_finish_in_order(tmp_path: Any) -> None:
+    project = project_from(demo_project(capacity=10), tmp_path, files())
+    clock = ManualClock()
+    store = ExecutionStore(project, clock, random.Random(0))
+    flow = project.flows["letter"]
+    executions = [store.create(flow, StartInput("none"), "alice") for _ in range(1000)]
+
+    clock.advance(5.05)
+    halfway = [e.status for e in store.all()]
+    clock.advance(5.0)
+    ended = [e.status for e in store.all()]
+
+    starts = [e.started_at for e in executions]
+    assert halfway.count("Success") == 500
+    assert halfway.count("Running") == 10
+    assert ended == ["Success"] * 1000
+    assert starts == sorted(starts)
+    assert starts[999] == pytest.approx(starts[0] + 99 * 0.1)
