@@ -50,8 +50,13 @@ class Schema:
     def validate(self, tree: Any, name: str) -> list[Diagnostic]:
         """Validate a parsed document, returning diagnostics located in ``name``."""
         with self._lock:
-            if self._xsd.validate(tree):
-                return []
+            try:
+                if self._xsd.validate(tree):
+                    return []
+            except etree.LxmlError as exc:
+                # libxml2 failed internally (out of memory, for one) rather than
+                # finding the document invalid.
+                return [Diagnostic(Location(name), f"XSD validation failed: {exc}")]
             entries = [e for e in self._xsd.error_log if e.level >= etree.ErrorLevels.ERROR]
 
         prefixes = {**self._prefixes, **namespace_prefixes(tree)}
@@ -101,6 +106,8 @@ def compile_schema_bytes(
     except etree.XMLSchemaParseError as exc:
         rejected = [_unexpected_load(url, name) for url in resolver.rejected]
         raise SpecError(rejected + _compile_diagnostics(exc.error_log, files, name)) from exc
+    except etree.LxmlError as exc:
+        raise SpecError([Diagnostic(Location(name), f"invalid XSD: {exc}")]) from exc
     if resolver.rejected:
         raise SpecError([_unexpected_load(url, name) for url in resolver.rejected])
 
