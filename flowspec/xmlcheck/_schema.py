@@ -54,8 +54,8 @@ class Schema:
                 if self._xsd.validate(tree):
                     return []
             except etree.LxmlError as exc:
-                # libxml2 failed internally (out of memory, for one) rather than
-                # finding the document invalid.
+                # lxml raises when libxml2 reports an internal failure, which is
+                # not the same as finding the document invalid.
                 return [Diagnostic(Location(name), f"XSD validation failed: {exc}")]
             entries = [e for e in self._xsd.error_log if e.level >= etree.ErrorLevels.ERROR]
 
