@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 import threading
 from collections.abc import Sequence
-from concurrent.futures import ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -42,6 +39,12 @@ def check_in_processes(
     Forking is safe only without other threads, whose locks the children
     would inherit held, and only where the platform offers ``fork``.
     """
+    # Imported here because they cost about 10 ms, which callers that check
+    # one document at a time, such as the emulator, need not pay.
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures.process import BrokenProcessPool
+
     if "fork" not in multiprocessing.get_all_start_methods() or threading.active_count() > 1:
         return None
 
