@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import ipaddress
 import signal
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -78,7 +79,7 @@ def emulator_command(
     from flowspec.emulator.app import create_app
     from flowspec.emulator.fault_options import faults_from_options
     from flowspec.emulator.project import load_project
-    from flowspec.emulator.server import base_url, bind_socket, make_server
+    from flowspec.emulator.server import serve_app_in_thread
 
     if not allow_remote and not _is_loopback(host):
         raise UsageError(
@@ -86,27 +87,25 @@ def emulator_command(
         )
     project = load_project(project_path, extra_api_keys=api_keys)
     app = create_app(project, seed=seed, faults=faults_from_options(faults))
-    sock = bind_socket(host, port)
-    click.echo(f"Emulator for project {project.name!r} listening on {base_url(sock)}")
-    click.echo("Press Ctrl-C to stop.", err=True)
-    try:
-        with _stop_signals_ignored():
-            make_server(app).run(sockets=[sock])
-    finally:
-        sock.close()
+    stop = threading.Event()
+    with _stop_on_signals(stop), serve_app_in_thread(app, host, port) as url:
+        click.echo(f"Emulator for project {project.name!r} listening on {url}")
+        click.echo("Press Ctrl-C to stop.", err=True)
+        # A timeout keeps the main thread returning to Python code, where signal handlers run.
+        while not stop.wait(0.5):
+            pass
     click.echo("Emulator stopped.", err=True)
 
 
 @contextlib.contextmanager
-def _stop_signals_ignored() -> Iterator[None]:
-    """Make Ctrl-C and SIGTERM a clean stop with exit code 0.
+def _stop_on_signals(stop: threading.Event) -> Iterator[None]:
+    """Make Ctrl-C and SIGTERM set ``stop``, so the server shuts down and the exit code is 0.
 
-    uvicorn handles both signals while it serves, then re-raises them once it
-    has shut down. The handlers set here receive that second delivery, so it
-    neither kills the process nor raises KeyboardInterrupt.
+    The server runs in a background thread, where uvicorn installs no signal
+    handlers of its own, so these are the only ones.
     """
     signals = (signal.SIGINT, signal.SIGTERM)
-    previous = {sig: signal.signal(sig, lambda number, frame: None) for sig in signals}
+    previous = {sig: signal.signal(sig, lambda number, frame: stop.set()) for sig in signals}
     try:
         yield
     finally:

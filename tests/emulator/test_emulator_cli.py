@@ -60,6 +60,7 @@ def test_serves_until_signal(tmp_path: Path, stop: signal.Signals) -> None:
         with httpx.Client(base_url=url, headers={"X-API-Key": "cli-key-000001"}) as client:
             limited = client.get("api/v1/flows/letter")
             served = client.get("api/v1/flows/letter")
+            started = client.post("api/v1/flows/executions?flowId=letter")
         process.send_signal(stop)
         _, errors = process.communicate(timeout=10)
         code = process.returncode
@@ -67,6 +68,7 @@ def test_serves_until_signal(tmp_path: Path, stop: signal.Signals) -> None:
     assert url.startswith("http://127.0.0.1:")
     assert limited.status_code == 429
     assert served.status_code == 200
+    assert started.status_code == 200
     assert code == 0
     assert "cli-key-000001" not in line + errors
     assert "Emulator stopped." in errors
