@@ -223,3 +223,47 @@ def test_invalid_fault_option_is_rejected(option: str, expected: str) -> None:
     message = str(caught.value.diagnostics[0])
     assert message.startswith(f"--fault {option}: error:")
     assert expected in message
+
+
+def test_server_error_over_http(emulator_server: Any) -> None:
+    faults = {"server_error": {"first": 1, "status": 502, "endpoints": ["progress"]}}
+    emulator = emulator_server(demo_project(faults=faults), files=files())
+
+    with httpx.Client(base_url=emulator.url, headers=emulator.headers(), timeout=5) as client:
+        execution_id = client.post("api/v1/flows/executions?flowId=letter").json()["id"]
+        failed = client.get(f"api/v1/flows/executions/{execution_id}/progress?timeout=0")
+        recovered = client.get(f"api/v1/flows/executions/{execution_id}/progress?timeout=0")
+
+    assert failed.status_code == 502
+    assert "<h1>502 Bad Gateway</h1>" in failed.text
+    assert recovered.status_code == 200
+
+
+def test_vanish_over_http(emulator_server: Any) -> None:
+    emulator = emulator_server(demo_project(faults={"vanish": {"after_polls": 1}}), files=files())
+
+    with httpx.Client(base_url=emulator.url, headers=emulator.headers(), timeout=5) as client:
+        execution_id = client.post("api/v1/flows/executions?flowId=letter").json()["id"]
+        url = f"api/v1/flows/executions/{execution_id}/progress?timeout=0"
+        codes = [client.get(url).status_code for _ in range(2)]
+
+    assert codes == [200, 404]
+    assert emulator.stats()["executions"][execution_id]["progress"] == 2
+
+
+def test_token_expiry_over_http(emulator_server: Any) -> None:
+    clock = ManualClock()
+    faults = {"token_expiry": {"lifetime": "2s"}}
+    emulator = emulator_server(demo_project(faults=faults), files=files(), clock=clock)
+    body = {"username": "alice", "password": "wonderland"}
+
+    with httpx.Client(base_url=emulator.url, timeout=5) as client:
+        token = client.post("api/v1/authenticate/login", json=body).json()["tokens"][0]["token"]
+        bearer = {"Authorization": f"Bearer {token}"}
+        fresh = client.get("api/v1/flows/letter", headers=bearer)
+        clock.advance(2.5)
+        expired = client.get("api/v1/flows/letter", headers=bearer)
+
+    assert fresh.status_code == 200
+    assert expired.status_code == 401
+    assert expired.json()["message"] == "the token has expired: log in again"
