@@ -6,7 +6,7 @@ Public names:
     ``check(xml_path, xsd_path)`` and ``check_bytes(data, schema, name=...)``
     return a list of ``Diagnostic`` (empty when the document is valid).
     ``check_many(pairs)`` checks many files, in forked worker processes when
-    there are enough of them to pay off.
+    there are enough files and idle cores to pay off.
     ``schema(xsd_path)`` compiles an XSD once per resolved path and raises
     ``SpecError`` when it is broken, and ``compile_count`` counts compilations.
     ``check`` reports a broken XSD once, located in the XSD files, not once

@@ -69,9 +69,10 @@ class XmlChecker:
         """Check (XML file, XSD or None) pairs, in forked processes when there are many.
 
         Returns one diagnostics list per pair, in order, as ``check`` would.
-        ``processes`` defaults to one per CPU, as long as each gets at least
-        100 files. With 1, or where forking is unsafe (other threads running,
-        no ``fork`` on the platform), every file is checked in this process.
+        ``processes`` defaults to one per idle CPU (judged by the load
+        average), as long as each gets at least 100 files. With 1, or where
+        forking is unsafe (other threads running, no ``fork`` on the
+        platform), every file is checked in this process.
         Each XSD is compiled once, in this process, before any worker starts.
         """
         if processes is None:

@@ -26,9 +26,15 @@ _worker_checker: XmlChecker | None = None
 
 
 def default_processes(file_count: int) -> int:
-    """Return how many processes pay off for ``file_count`` files on this machine."""
+    """Return how many processes pay off for ``file_count`` files on this machine now.
+
+    Only idle cores help: forking onto a core that other work keeps busy made
+    checking slower in the benchmark. The one-minute load average estimates
+    how many cores are busy.
+    """
     cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-    return max(1, min(cpus or 1, file_count // MIN_FILES_PER_PROCESS))
+    idle = (cpus or 1) - (os.getloadavg()[0] if hasattr(os, "getloadavg") else 0.0)
+    return max(1, min(int(idle + 0.5), file_count // MIN_FILES_PER_PROCESS))
 
 
 def check_in_processes(

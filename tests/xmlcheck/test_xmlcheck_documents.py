@@ -10,6 +10,7 @@ from conftest import WriteFile, order
 from flowspec.diagnostics import Diagnostic
 from flowspec.errors import SpecError
 from flowspec.xmlcheck import XmlChecker, compile_schema_file
+from flowspec.xmlcheck._parallel import default_processes
 
 
 def errors(diagnostics: list[Diagnostic]) -> list[Diagnostic]:
@@ -321,3 +322,13 @@ def test_column_of_second_element_on_line(checker: XmlChecker, order_xsd: Path) 
 
     assert diagnostic.location.line == 5
     assert diagnostic.location.column == 17
+
+
+def test_few_files_checked_in_one_process() -> None:
+    assert default_processes(150) == 1
+
+
+def test_many_files_use_at_most_all_cores() -> None:
+    processes = default_processes(1_000_000)
+
+    assert 1 <= processes <= (os.cpu_count() or 1)
