@@ -3,11 +3,16 @@
 The data goes to a temporary file in the target's folder (so the final
 ``os.replace`` stays on one file system), is flushed and fsynced, then renamed
 over the target. On any error the temporary file is removed.
+
+``mkstemp`` creates the temporary file readable by its owner only, so the
+file gets the permissions that ``open`` would have given it (or those of the
+file it replaces) before the rename.
 """
 
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 import tempfile
 from collections.abc import Iterator
@@ -23,6 +28,7 @@ def atomic_writer(path: Path) -> Iterator[BinaryIO]:
     temporary = Path(temporary_name)
     try:
         with os.fdopen(descriptor, "wb") as stream:
+            os.chmod(temporary, _permissions_for(path))
             yield stream
             stream.flush()
             os.fsync(stream.fileno())
@@ -30,6 +36,22 @@ def atomic_writer(path: Path) -> Iterator[BinaryIO]:
     except BaseException:
         temporary.unlink(missing_ok=True)
         raise
+
+
+def _permissions_for(path: Path) -> int:
+    try:
+        return path.stat().st_mode & 0o777
+    except OSError:
+        return 0o666 & ~_umask()
+
+
+@functools.cache
+def _umask() -> int:
+    # The umask can only be read by setting it. Reading it once keeps short the moment
+    # in which another thread could create a file under the temporary umask.
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
 
 
 def write_atomic(path: Path, data: bytes | str) -> None:

@@ -6,14 +6,15 @@
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
-from flowspec.atomic import write_atomic
 from flowspec.errors import UsageError
+from flowspec.report._files import check_writable, write_report_file
 from flowspec.report.jsonreport import JsonReportWriter
 from flowspec.report.junit import JUnitReportWriter
 from flowspec.report.markdown import MarkdownReportWriter, render_markdown
@@ -21,6 +22,8 @@ from flowspec.report.reading import read_report
 from flowspec.results import SuiteResult
 
 STEP_SUMMARY_VARIABLE = "GITHUB_STEP_SUMMARY"
+
+logger = logging.getLogger(__name__)
 
 
 class ReportWriter(Protocol):
@@ -72,14 +75,13 @@ def parse_report_target(text: str) -> ReportTarget:
 
 
 def check_report_targets(targets: Sequence[ReportTarget]) -> None:
-    """Reject targets that would overwrite each other or that name a folder, before a run starts."""
+    """Reject targets that would overwrite each other or cannot be written, before a run starts."""
     seen: dict[Path, ReportTarget] = {}
     for target in targets:
-        key = Path(os.path.abspath(target.path))
+        key = Path(os.path.realpath(target.path))
         if key in seen:
             raise UsageError(f"report targets {seen[key]} and {target} write the same file")
-        if target.path.is_dir():
-            raise UsageError(f"report path {target.path} is a folder; give a file path")
+        check_writable(target.path)
         seen[key] = target
 
 
@@ -94,13 +96,15 @@ def write_reports(
     When ``GITHUB_STEP_SUMMARY`` names a file (``environ`` defaults to
     ``os.environ``), the Markdown summary is appended to it, so call this once
     per run. A target that cannot be written does not stop the others, and the
-    failures are raised together afterwards as ``UsageError``.
+    failures are raised together afterwards as ``UsageError``. A job summary
+    that cannot be written is only logged as a warning, because it merely
+    repeats what the requested reports contain.
     """
     failures: list[str] = []
     for target in targets:
         data = REPORT_WRITERS[target.format].render(result)
         try:
-            write_atomic(target.path, data)
+            write_report_file(target.path, data)
         except OSError as exc:
             failures.append(f"cannot write {target.format} report {target.path}: {exc.strerror}")
 
@@ -109,7 +113,12 @@ def write_reports(
         try:
             _append_step_summary(Path(summary), render_markdown(result))
         except OSError as exc:
-            failures.append(f"cannot append to {STEP_SUMMARY_VARIABLE} {summary}: {exc.strerror}")
+            logger.warning(
+                "cannot append the job summary to %s=%s (%s); the reports are not affected",
+                STEP_SUMMARY_VARIABLE,
+                summary,
+                exc.strerror or exc,
+            )
 
     if failures:
         raise UsageError("; ".join(failures) + "; check that the folders exist and are writable")

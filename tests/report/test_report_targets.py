@@ -1,6 +1,11 @@
 from __future__ import annotations
 
 import json
+import logging
+import os
+import stat
+import sys
+import threading
 from pathlib import Path
 
 import pytest
@@ -143,3 +148,115 @@ def test_write_reports_failure_does_not_stop_others(tmp_path: Path) -> None:
         write_reports(make_suite(make_run("a")), targets, environ={})
 
     assert (tmp_path / "r.xml").is_file()
+
+
+def test_check_report_targets_file_as_folder(tmp_path: Path) -> None:
+    blocker = tmp_path / "r.json"
+    blocker.write_text("{}", encoding="utf-8")
+
+    with pytest.raises(UsageError) as caught:
+        check_report_targets([ReportTarget("junit", blocker / "deep" / "junit.xml")])
+
+    assert str(caught.value) == (
+        f"report path {blocker / 'deep' / 'junit.xml'} cannot be created because {blocker}"
+        " is a file, not a folder; give another path"
+    )
+
+
+@pytest.mark.skipif(
+    sys.platform == "win32" or os.geteuid() == 0, reason="root may write any folder"
+)
+def test_check_report_targets_read_only_folder(tmp_path: Path) -> None:
+    folder = tmp_path / "locked"
+    folder.mkdir(mode=0o555)
+
+    with pytest.raises(UsageError, match=r"the folder .*locked is not writable"):
+        check_report_targets([ReportTarget("json", folder / "sub" / "r.json")])
+
+
+def test_check_report_targets_accepts_missing_folders(tmp_path: Path) -> None:
+    check_report_targets([ReportTarget("json", tmp_path / "a" / "b" / "r.json")])
+
+    assert not (tmp_path / "a").exists()
+
+
+def test_check_report_targets_same_file_through_link(tmp_path: Path) -> None:
+    (tmp_path / "link.json").symlink_to(tmp_path / "r.json")
+    targets = [
+        ReportTarget("json", tmp_path / "r.json"),
+        ReportTarget("json", tmp_path / "link.json"),
+    ]
+
+    with pytest.raises(UsageError, match="write the same file"):
+        check_report_targets(targets)
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="needs os.mkfifo")
+def test_write_reports_into_pipe_keeps_pipe(tmp_path: Path) -> None:
+    pipe = tmp_path / "report.md"
+    os.mkfifo(pipe)
+    received: list[bytes] = []
+    reader = threading.Thread(target=lambda: received.append(pipe.read_bytes()))
+    reader.start()
+
+    write_reports(make_suite(make_run("a")), [ReportTarget("markdown", pipe)], environ={})
+    reader.join(timeout=5)
+
+    assert stat.S_ISFIFO(pipe.stat().st_mode)
+    assert received[0].startswith(b"# flowspec results")
+
+
+def test_write_reports_through_link_keeps_link(tmp_path: Path) -> None:
+    target = tmp_path / "kept" / "report.xml"
+    target.parent.mkdir()
+    target.write_text("old", encoding="utf-8")
+    link = tmp_path / "junit.xml"
+    link.symlink_to(target)
+
+    write_reports(make_suite(make_run("a")), [ReportTarget("junit", link)], environ={})
+
+    assert link.is_symlink()
+    assert_valid_junit(target.read_bytes())
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="POSIX permission bits")
+def test_write_reports_file_mode_follows_umask(tmp_path: Path) -> None:
+    path = tmp_path / "r.json"
+
+    write_reports(make_suite(make_run("a")), [ReportTarget("json", path)], environ={})
+
+    mask = os.umask(0o022)
+    os.umask(mask)
+    assert stat.S_IMODE(path.stat().st_mode) == 0o666 & ~mask
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="POSIX permission bits")
+def test_write_reports_keeps_existing_file_mode(tmp_path: Path) -> None:
+    path = tmp_path / "r.json"
+    path.write_text("{}", encoding="utf-8")
+    path.chmod(0o640)
+
+    write_reports(make_suite(make_run("a")), [ReportTarget("json", path)], environ={})
+
+    assert stat.S_IMODE(path.stat().st_mode) == 0o640
+
+
+@pytest.mark.parametrize(
+    "summary",
+    [
+        pytest.param(".", id="folder"),
+        pytest.param("missing/summary.md", id="missing-folder"),
+    ],
+)
+def test_write_reports_bad_step_summary_only_warns(
+    tmp_path: Path, summary: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    path = tmp_path / "r.json"
+    environ = {"GITHUB_STEP_SUMMARY": str(tmp_path / summary)}
+
+    with caplog.at_level(logging.WARNING, logger="flowspec.report"):
+        write_reports(make_suite(make_run("a")), [ReportTarget("json", path)], environ=environ)
+
+    assert path.is_file()
+    assert len(caplog.records) == 1
+    assert "cannot append the job summary to GITHUB_STEP_SUMMARY=" in caplog.records[0].getMessage()
