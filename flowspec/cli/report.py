@@ -24,7 +24,13 @@ from flowspec.report import (
     read_report,
     write_reports,
 )
-from flowspec.report._details import format_seconds, verdict_reason, without_unselected
+from flowspec.report._details import (
+    count_noun,
+    format_seconds,
+    unselected_note,
+    verdict_reason,
+    without_unselected,
+)
 from flowspec.report._text import terminal_safe
 from flowspec.report.jsonreport import as_utc, count_verdicts, format_timestamp
 from flowspec.report.merge import merge_results
@@ -71,7 +77,7 @@ def _totals(result: SuiteResult) -> str:
     counts = count_verdicts(result)
     parts = ", ".join(f"{count} {verdict.value}" for verdict, count in counts.items())
     elapsed = (as_utc(result.ended_at) - as_utc(result.started_at)).total_seconds()
-    return f"{len(result.runs)} runs: {parts}; {format_seconds(max(elapsed, 0.0))}"
+    return f"{count_noun(len(result.runs), 'run')}: {parts}; {format_seconds(max(elapsed, 0.0))}"
 
 
 def _header(result: SuiteResult, unselected: int) -> list[str]:
@@ -83,7 +89,7 @@ def _header(result: SuiteResult, unselected: int) -> list[str]:
         reason = terminal_safe(result.stop_reason or "no reason recorded")
         lines.append(f"INCOMPLETE RUN: stopped early: {reason}")
     if unselected:
-        lines.append(f"{unselected} runs left out by --shard or --rerun-failed are not listed.")
+        lines.append(unselected_note(unselected))
     return lines
 
 
@@ -192,5 +198,7 @@ def merge_command(reports: tuple[Path, ...], targets: tuple[ReportTarget, ...]) 
     check_report_targets(targets)
     merged = merge_results([read_report(path) for path in reports])
     write_reports(merged, targets)
-    click.echo(f"Merged {len(reports)} reports: {_totals(merged)}", err=True)
+    listed, unselected = without_unselected(merged)
+    note = f" ({unselected_note(unselected)})" if unselected else ""
+    click.echo(f"Merged {count_noun(len(reports), 'report')}: {_totals(listed)}{note}", err=True)
     sys.exit(_exit_code(merged))

@@ -17,6 +17,17 @@ def without_unselected(result: SuiteResult) -> tuple[SuiteResult, int]:
     return dataclasses.replace(result, runs=kept), len(result.runs) - len(kept)
 
 
+def count_noun(count: int, noun: str) -> str:
+    """Return ``count`` with ``noun`` in the singular or the plural: ``1 run``, ``3 runs``."""
+    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
+
+
+def unselected_note(count: int) -> str:
+    """Say how many runs ``--shard`` or ``--rerun-failed`` left out of a listing."""
+    verb = "is" if count == 1 else "are"
+    return f"{count_noun(count, 'run')} left out by --shard or --rerun-failed {verb} not listed."
+
+
 def verdict_reason(run: RunResult) -> str:
     """Return why ``run`` has its verdict: the recorded reason, or one built from its status."""
     if run.reason:

@@ -11,7 +11,13 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from flowspec.report._details import describe_run, format_seconds, without_unselected
+from flowspec.report._details import (
+    count_noun,
+    describe_run,
+    format_seconds,
+    unselected_note,
+    without_unselected,
+)
 from flowspec.report._text import shorten, terminal_safe, unicode_safe
 from flowspec.report.jsonreport import as_utc, count_verdicts, format_timestamp
 from flowspec.results import RunResult, SuiteResult, Verdict
@@ -51,8 +57,9 @@ def _totals_line(result: SuiteResult) -> str:
     overall = "PASSED" if result.passed and result.complete else "FAILED"
     parts = ", ".join(f"{count} {verdict.value}" for verdict, count in counts.items())
     elapsed = (as_utc(result.ended_at) - as_utc(result.started_at)).total_seconds()
+    runs = count_noun(len(result.runs), "run")
     return (
-        f"**{overall}**: {len(result.runs)} runs ({parts}) in {format_seconds(max(elapsed, 0))},"
+        f"**{overall}**: {runs} ({parts}) in {format_seconds(max(elapsed, 0))},"
         f" started {format_timestamp(result.started_at)}, flowspec {result.flowspec_version}"
     )
 
@@ -111,7 +118,7 @@ def render_markdown(result: SuiteResult) -> str:
         lines += _incomplete_notice(result)
     lines += [_totals_line(result), ""]
     if unselected:
-        lines += [f"{unselected} runs left out by --shard or --rerun-failed are not listed.", ""]
+        lines += [unselected_note(unselected), ""]
 
     names = _job_names(result)
     groups: dict[Path, list[RunResult]] = {path: [] for path in names}

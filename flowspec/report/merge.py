@@ -3,6 +3,12 @@
 Runs are matched by id. When two reports contain the same run, the one from
 the report that ended later wins, because a rerun replaces the earlier
 outcome. A run that was started always wins over one its shard left out.
+
+An incomplete report (interrupted, or stopped by a server error) keeps the
+merge incomplete only while one of its runs that did not pass is still in the
+merge. Once later reports (of ``--rerun-failed`` runs) have replaced every
+such run, nothing is missing, because the engine lists every planned run and
+marks the ones it never started as skipped.
 """
 
 from __future__ import annotations
@@ -13,7 +19,7 @@ from pathlib import Path
 
 from flowspec.errors import UsageError
 from flowspec.report.jsonreport import as_utc
-from flowspec.results import JobFileInfo, RunResult, SuiteResult
+from flowspec.results import JobFileInfo, RunResult, SuiteResult, Verdict
 
 logger = logging.getLogger(__name__)
 
@@ -21,7 +27,8 @@ logger = logging.getLogger(__name__)
 def merge_results(results: Sequence[SuiteResult]) -> SuiteResult:
     """Merge ``results`` into one: start is the earliest, end the latest, runs deduplicated by id.
 
-    The merge is complete only when every input is. Runs are ordered by job
+    The merge is incomplete while a run that did not pass in an incomplete
+    input is still part of it (see the module docstring). Runs are ordered by job
     file (in order of first appearance), then line, then name, which is plan
     order for runs of one job file.
     """
@@ -31,11 +38,13 @@ def merge_results(results: Sequence[SuiteResult]) -> SuiteResult:
     # Stable sort: among reports with the same end time the later argument wins.
     ordered = sorted(results, key=lambda result: as_utc(result.ended_at))
     job_files = _merge_job_files(ordered)
-    runs = _merge_runs(ordered)
+    sources = _merge_runs(ordered)
+    runs = [run for run, _ in sources.values()]
     position = {job.path: number for number, job in enumerate(job_files)}
     runs.sort(key=lambda run: (position.get(run.job_file, len(position)), run.line, run.name))
 
-    stop_reasons = [result.stop_reason for result in ordered if not result.complete]
+    incomplete = _still_incomplete(ordered, sources)
+    stop_reasons = [result.stop_reason for result in incomplete]
     return SuiteResult(
         flowspec_version=ordered[-1].flowspec_version,
         started_at=min((result.started_at for result in ordered), key=as_utc),
@@ -44,7 +53,8 @@ def merge_results(results: Sequence[SuiteResult]) -> SuiteResult:
         base_urls=tuple(dict.fromkeys(url for result in ordered for url in result.base_urls)),
         runs=tuple(runs),
         complete=not stop_reasons,
-        stop_reason="; ".join(reason or "stopped early" for reason in stop_reasons) or None,
+        stop_reason="; ".join(dict.fromkeys(reason or "stopped early" for reason in stop_reasons))
+        or None,
     )
 
 
@@ -67,12 +77,36 @@ def _merge_job_files(ordered: Sequence[SuiteResult]) -> list[JobFileInfo]:
     return [merged[path] for path in first_seen]
 
 
-def _merge_runs(ordered: Sequence[SuiteResult]) -> list[RunResult]:
-    merged: dict[str, RunResult] = {}
+def _merge_runs(ordered: Sequence[SuiteResult]) -> dict[str, tuple[RunResult, SuiteResult]]:
+    """Map each run id to the run that wins and the report it comes from."""
+    merged: dict[str, tuple[RunResult, SuiteResult]] = {}
     for result in ordered:
         for run in result.runs:
             earlier = merged.get(run.run_id)
-            if earlier is not None and earlier.selected and not run.selected:
+            if earlier is not None and earlier[0].selected and not run.selected:
                 continue
-            merged[run.run_id] = run
-    return list(merged.values())
+            merged[run.run_id] = (run, result)
+    return merged
+
+
+def _still_incomplete(
+    ordered: Sequence[SuiteResult], sources: dict[str, tuple[RunResult, SuiteResult]]
+) -> list[SuiteResult]:
+    """Return the incomplete reports whose runs that did not pass are not all replaced.
+
+    A single incomplete report stays incomplete even when all its runs passed,
+    so that merging one report gives the verdict that ``report show`` gives it.
+    """
+    incomplete: list[SuiteResult] = []
+    for result in ordered:
+        if result.complete:
+            continue
+        replaced = [sources[run.run_id][1] is not result for run in result.runs]
+        open_runs = [
+            run
+            for run, was_replaced in zip(result.runs, replaced, strict=True)
+            if run.selected and run.verdict is not Verdict.PASSED and not was_replaced
+        ]
+        if open_runs or not any(replaced):
+            incomplete.append(result)
+    return incomplete

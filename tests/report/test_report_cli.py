@@ -114,7 +114,7 @@ def test_merge_all_passed_exit_0(tmp_path: Path) -> None:
     outcome = invoke("report", "merge", str(one), "--report", f"markdown:{tmp_path / 'm.md'}")
 
     assert outcome.exit_code == 0
-    assert "Merged 1 reports: 1 runs" in outcome.output
+    assert "Merged 1 report: 1 run:" in outcome.output
 
 
 def test_merge_appends_step_summary(tmp_path: Path) -> None:
@@ -178,7 +178,7 @@ def test_show_rich_table_keeps_markup_literal() -> None:
 
     assert "invoices/[bold]x[/bold]" in text
     assert "boom" in text
-    assert "Totals: 1 runs: 0 passed, 0 failed, 1 error" in text
+    assert "Totals: 1 run: 0 passed, 0 failed, 1 error" in text
 
 
 def test_show_counts_unselected_runs(tmp_path: Path) -> None:
@@ -186,5 +186,69 @@ def test_show_counts_unselected_runs(tmp_path: Path) -> None:
     outcome = invoke("report", "show", str(write_json(tmp_path / "r.json", result)))
 
     assert outcome.exit_code == 0
-    assert "1 runs left out by --shard or --rerun-failed are not listed." in outcome.output
+    assert "1 run left out by --shard or --rerun-failed is not listed." in outcome.output
     assert "theirs" not in outcome.output
+
+
+def test_merge_message_leaves_out_unselected(tmp_path: Path) -> None:
+    shard = make_suite(make_run("mine"), make_run("theirs", Verdict.SKIPPED, selected=False))
+    path = write_json(tmp_path / "shard.json", shard)
+
+    outcome = invoke("report", "merge", str(path), "--report", f"json:{tmp_path / 'm.json'}")
+
+    assert outcome.exit_code == 0
+    assert outcome.output.strip() == (
+        "Merged 1 report: 1 run: 1 passed, 0 failed, 0 error, 0 timed out, 0 skipped; 1 min 15 s"
+        " (1 run left out by --shard or --rerun-failed is not listed.)"
+    )
+
+
+def test_merge_rerun_of_interrupted_run_exit_0(tmp_path: Path) -> None:
+    stopped = make_suite(
+        make_run("a"),
+        make_run("b", Verdict.SKIPPED, reason="not started: interrupted"),
+        complete=False,
+        stop_reason="interrupted",
+    )
+    rerun = make_suite(
+        make_run("a", Verdict.SKIPPED, selected=False),
+        make_run("b"),
+        started_at=START + timedelta(minutes=5),
+    )
+    first = write_json(tmp_path / "first.json", stopped)
+    second = write_json(tmp_path / "rerun.json", rerun)
+
+    outcome = invoke(
+        "report", "merge", str(first), str(second), "--report", f"json:{tmp_path / 'm.json'}"
+    )
+
+    assert outcome.exit_code == 0
+    assert json.loads((tmp_path / "m.json").read_text(encoding="utf-8"))["complete"] is True
+
+
+def test_merge_unwritable_step_summary_exit_0(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    path = write_json(tmp_path / "r.json", make_suite(make_run("a")))
+
+    outcome = invoke(
+        "report",
+        "merge",
+        str(path),
+        "--report",
+        f"json:{tmp_path / 'm.json'}",
+        env={"GITHUB_STEP_SUMMARY": str(tmp_path)},
+    )
+
+    assert outcome.exit_code == 0
+    assert (tmp_path / "m.json").is_file()
+    assert "cannot append the job summary to GITHUB_STEP_SUMMARY=" in caplog.text
+
+
+def test_merge_report_into_file_as_folder_exit_2(tmp_path: Path) -> None:
+    path = write_json(tmp_path / "r.json", make_suite(make_run("a")))
+
+    outcome = invoke("report", "merge", str(path), "--report", f"junit:{path}/junit.xml")
+
+    assert outcome.exit_code == 2
+    assert "is a file, not a folder" in outcome.output

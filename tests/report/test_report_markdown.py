@@ -114,6 +114,6 @@ def test_markdown_leaves_out_unselected_runs() -> None:
     )
     text = render_markdown(result)
 
-    assert "1 runs (1 passed, 0 failed, 0 error, 0 timed out, 0 skipped)" in text
+    assert "1 run (1 passed, 0 failed, 0 error, 0 timed out, 0 skipped)" in text
     assert "2 runs left out by --shard or --rerun-failed are not listed." in text
     assert "other" not in text

@@ -127,6 +127,54 @@ def test_merge_complete_only_if_all_complete() -> None:
     assert merge_results([done, done]).complete is True
 
 
+def test_merge_rerun_completes_interrupted_run() -> None:
+    stopped = make_suite(
+        make_run("a"),
+        make_run("b", Verdict.ERROR, reason="interrupted; execution e-1 was cancelled"),
+        make_run("c", Verdict.SKIPPED, reason="not started: interrupted"),
+        complete=False,
+        stop_reason="interrupted",
+        seconds=10,
+    )
+    rerun = make_suite(
+        make_run("a", Verdict.SKIPPED, selected=False),
+        make_run("b"),
+        make_run("c"),
+        started_at=START + timedelta(minutes=5),
+    )
+
+    merged = merge_results([stopped, rerun])
+
+    assert merged.complete is True
+    assert merged.stop_reason is None
+    assert [run.verdict for run in merged.runs] == [Verdict.PASSED] * 3
+
+
+def test_merge_partial_rerun_stays_incomplete() -> None:
+    stopped = make_suite(
+        make_run("b", Verdict.ERROR, reason="interrupted"),
+        make_run("c", Verdict.SKIPPED, reason="not started: interrupted"),
+        complete=False,
+        stop_reason="interrupted",
+        seconds=10,
+    )
+    rerun = make_suite(make_run("b"), started_at=START + timedelta(minutes=5))
+
+    merged = merge_results([stopped, rerun])
+
+    assert merged.complete is False
+    assert merged.stop_reason == "interrupted"
+
+
+def test_merge_lone_incomplete_report_stays_incomplete() -> None:
+    stopped = make_suite(make_run("a"), complete=False, stop_reason="interrupted")
+
+    merged = merge_results([stopped, stopped])
+
+    assert merged.complete is False
+    assert merged.stop_reason == "interrupted"
+
+
 def test_merge_unions_job_files_and_urls() -> None:
     one = make_suite(make_run("a"), job_files=(INVOICES,), base_urls=("https://a.test",))
     two = make_suite(
