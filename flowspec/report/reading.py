@@ -17,7 +17,7 @@ from typing import Any
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError
 
-from flowspec import schemas
+from flowspec import __version__, schemas
 from flowspec.diagnostics import Diagnostic, Location
 from flowspec.errors import ReportError
 from flowspec.report.jsonreport import FORMAT_VERSION
@@ -42,10 +42,8 @@ def read_report(path: Path) -> SuiteResult:
     document = _load_json(path)
     _check_format_version(path, document)
     _check_schema(path, document)
-    try:
-        return _suite(document)
-    except ValueError as exc:  # only timestamps can still be wrong after the schema check
-        raise _error(Location(str(path)), f"invalid report: {exc}") from exc
+    _check_timestamps(path, document)
+    return _suite(document)
 
 
 def _error(location: Location, message: str, hint: str | None = _HINT) -> ReportError:
@@ -93,14 +91,37 @@ def _check_schema(path: Path, document: Any) -> None:
         return
 
     # The hint goes on the first diagnostic only, so a long list stays readable.
+    hint = _schema_hint(document)
     diagnostics = [
-        _diagnostic(path, error, _HINT if number == 0 else None)
+        _diagnostic(path, error, hint if number == 0 else None)
         for number, error in enumerate(errors[:_MAX_DIAGNOSTICS])
     ]
     if len(errors) > _MAX_DIAGNOSTICS:
         omitted = len(errors) - _MAX_DIAGNOSTICS
         diagnostics.append(Diagnostic(Location(str(path)), f"{omitted} more schema errors"))
     raise ReportError(diagnostics)
+
+
+def _schema_hint(document: Any) -> str:
+    """Return the hint for a schema error, naming the writer's version when it is not ours."""
+    writer = document.get("flowspec_version") if isinstance(document, dict) else None
+    if not isinstance(writer, str) or writer == __version__:
+        return _HINT
+    return (
+        f"the report was written by flowspec {writer} and this is flowspec {__version__};"
+        " read it with the version that wrote it, or check that the file was not edited"
+    )
+
+
+def _check_timestamps(path: Path, document: dict[str, Any]) -> None:
+    # The schema checks the shape only, so a date such as month 13 gets here.
+    for key in ("started_at", "ended_at"):
+        try:
+            _timestamp(document[key])
+        except ValueError as exc:
+            location = Location(str(path), pointer=f"/{key}")
+            message = f"invalid report: {key} {document[key]!r} is not a real time ({exc})"
+            raise _error(location, message) from exc
 
 
 def _diagnostic(path: Path, error: ValidationError, hint: str | None) -> Diagnostic:

@@ -6,6 +6,7 @@ from pathlib import Path
 import pytest
 from report_support import make_run, make_suite
 
+from flowspec import __version__
 from flowspec.errors import ExitCode, ReportError
 from flowspec.report import REPORT_WRITERS, read_report
 
@@ -89,7 +90,29 @@ def test_read_report_rejects_bad_timestamp(tmp_path: Path) -> None:
     path = tmp_path / "report.json"
     path.write_text(json.dumps(document), encoding="utf-8")
 
-    assert read_error(path).diagnostics[0].message.startswith("invalid report:")
+    diagnostic = read_error(path).diagnostics[0]
+
+    assert diagnostic.location.pointer == "/started_at"
+    assert diagnostic.message == (
+        "invalid report: started_at '2026-13-45T99:00:00Z' is not a real time"
+        " (month must be in 1..12)"
+    )
+
+
+def test_read_report_other_version_named_in_hint(tmp_path: Path) -> None:
+    document = valid_report()
+    document["flowspec_version"] = "9.0.0"
+    document["retries"] = 3
+    path = tmp_path / "report.json"
+    path.write_text(json.dumps(document), encoding="utf-8")
+
+    diagnostic = read_error(path).diagnostics[0]
+
+    assert diagnostic.location.pointer == "/"
+    assert diagnostic.hint == (
+        f"the report was written by flowspec 9.0.0 and this is flowspec {__version__};"
+        " read it with the version that wrote it, or check that the file was not edited"
+    )
 
 
 def test_read_report_not_an_object(tmp_path: Path) -> None:
