@@ -30,6 +30,8 @@ _HIDDEN = re.compile(r"<(head|script|style)\b.*?</\1\s*>", re.IGNORECASE | re.DO
 _TITLE = re.compile(r"<title\b[^>]*>(.*?)</title\s*>", re.IGNORECASE | re.DOTALL)
 _TAG = re.compile(r"<[^>]*>")
 _SPACE = re.compile(r"\s+")
+#: The ``user:password@`` part after the scheme, up to the first ``/``, ``?`` or ``#``.
+_USERINFO = re.compile(r"^(\s*[A-Za-z][A-Za-z0-9+.-]*://)[^/?#]*@")
 
 #: Failures that happen before any byte of the request left, so a retry cannot duplicate it.
 NOT_SENT_ERRORS: tuple[type[httpx.TransportError], ...] = (
@@ -51,19 +53,31 @@ def check_base_url(base_url: str, *, allow_insecure_http: bool) -> httpx.URL:
     """Parse the server's base URL and reject what would leak credentials or cannot work.
 
     Plain ``http://`` is allowed only to loopback addresses unless the caller opts in,
-    because every request carries an API key or a bearer token.
+    because every request carries an API key or a bearer token. Messages never
+    repeat a password from the URL.
     """
+    shown = repr(_without_userinfo(base_url))
     try:
         url = httpx.URL(base_url)
     except httpx.InvalidURL as exc:
-        raise UsageError(f"invalid server URL {base_url!r}: {exc}") from exc
+        raise UsageError(f"invalid server URL {shown}: {exc}") from exc
 
     if url.scheme not in ("http", "https") or not url.host:
-        raise UsageError(f"invalid server URL {base_url!r}: expected http(s)://host[:port][/path]")
+        raise UsageError(f"invalid server URL {shown}: expected http(s)://host[:port][/path]")
     if url.userinfo:
         raise UsageError(
             "the server URL must not contain a user name or password: "
             "put credentials in the job file's server.auth section instead"
+        )
+    if url.port is not None and not 1 <= url.port <= 65535:
+        raise UsageError(
+            f"invalid server URL {shown}: port {url.port} is outside 1-65535; check the port number"
+        )
+    if url.query or url.fragment:
+        # Requests join their path to the base URL, which drops its query and fragment.
+        raise UsageError(
+            f"invalid server URL {shown}: remove the '?…' query or '#…' fragment; "
+            "a base URL is scheme, host, port and an optional path prefix"
         )
     if url.scheme == "http" and not allow_insecure_http and not is_loopback(url.host):
         raise UsageError(
@@ -73,6 +87,11 @@ def check_base_url(base_url: str, *, allow_insecure_http: bool) -> httpx.URL:
     if not url.path.endswith("/"):
         url = url.copy_with(path=url.path + "/")
     return url
+
+
+def _without_userinfo(text: str) -> str:
+    """Replace a ``user:password@`` part of a URL string, even one httpx cannot parse."""
+    return _USERINFO.sub(r"\1***@", text)
 
 
 def is_loopback(host: str) -> bool:

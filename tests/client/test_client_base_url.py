@@ -57,6 +57,10 @@ def test_path_prefix_gets_trailing_slash() -> None:
         pytest.param("https://", "expected http", id="no-host"),
         pytest.param("host.example", "expected http", id="no-scheme"),
         pytest.param("https://user:pw@host.example/", "server.auth", id="userinfo"),
+        pytest.param("http://127.0.0.1:99999/", "port 99999 is outside 1-65535", id="port-high"),
+        pytest.param("http://127.0.0.1:0/", "port 0 is outside 1-65535", id="port-zero"),
+        pytest.param("https://host.example/?tenant=a", "remove the '[?]…' query", id="query"),
+        pytest.param("https://host.example/sf#top", "or '#…' fragment", id="fragment"),
     ],
 )
 def test_invalid_base_url_rejected(base_url: str, message: str) -> None:
@@ -67,6 +71,21 @@ def test_invalid_base_url_rejected(base_url: str, message: str) -> None:
 def test_userinfo_password_not_in_message() -> None:
     with pytest.raises(UsageError) as caught:
         check_base_url("https://user:hunter2@host.example/", allow_insecure_http=False)
+
+    assert "hunter2" not in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    "base_url",
+    [
+        pytest.param("https://user:hunter2@host.example:port/", id="bad-port"),
+        pytest.param("https://user:hunter2@host.example:99999/", id="port-range"),
+        pytest.param("https://user:hunter2@host.example/?a=1", id="query"),
+    ],
+)
+def test_invalid_url_message_hides_password(base_url: str) -> None:
+    with pytest.raises(UsageError) as caught:
+        check_base_url(base_url, allow_insecure_http=False)
 
     assert "hunter2" not in str(caught.value)
 
