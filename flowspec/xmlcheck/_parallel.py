@@ -63,7 +63,9 @@ def check_in_processes(
         with ProcessPoolExecutor(processes, mp_context=context) as pool:
             results = list(pool.map(_check_chunk, chunks))
     except BrokenProcessPool:
-        return None  # a worker died, for example killed for memory; the caller retries in-process
+        # A worker died (killed for memory, for example), so the caller
+        # checks the files in this process instead.
+        return None
     finally:
         _worker_checker = None
     return [diagnostics for chunk in results for diagnostics in chunk]
