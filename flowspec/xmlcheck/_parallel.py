@@ -65,6 +65,7 @@ def check_in_processes(
     except BrokenProcessPool:
         # A worker died (killed for memory, for example), so the caller
         # checks the files in this process instead.
+        # NOTE: no test kills a worker, so this branch has not been run.
         return None
     finally:
         _worker_checker = None
