@@ -56,14 +56,14 @@ def check_base_url(base_url: str, *, allow_insecure_http: bool) -> httpx.URL:
     because every request carries an API key or a bearer token. Messages never
     repeat a password from the URL.
     """
-    shown = repr(_without_userinfo(base_url))
+    redacted = repr(_without_userinfo(base_url))
     try:
         url = httpx.URL(base_url)
     except httpx.InvalidURL as exc:
-        raise UsageError(f"invalid server URL {shown}: {exc}") from exc
+        raise UsageError(f"invalid server URL {redacted}: {exc}") from exc
 
     if url.scheme not in ("http", "https") or not url.host:
-        raise UsageError(f"invalid server URL {shown}: expected http(s)://host[:port][/path]")
+        raise UsageError(f"invalid server URL {redacted}: expected http(s)://host[:port][/path]")
     if url.userinfo:
         raise UsageError(
             "the server URL must not contain a user name or password: "
@@ -71,12 +71,12 @@ def check_base_url(base_url: str, *, allow_insecure_http: bool) -> httpx.URL:
         )
     if url.port is not None and not 1 <= url.port <= 65535:
         raise UsageError(
-            f"invalid server URL {shown}: port {url.port} is outside 1-65535; check the port number"
+            f"invalid server URL {redacted}: port {url.port} is outside 1-65535; check the port number"
         )
     if url.query or url.fragment:
         # Requests join their path to the base URL, which drops its query and fragment.
         raise UsageError(
-            f"invalid server URL {shown}: remove the '?…' query or '#…' fragment; "
+            f"invalid server URL {redacted}: remove the '?…' query or '#…' fragment; "
             "a base URL is scheme, host, port and an optional path prefix"
         )
     if url.scheme == "http" and not allow_insecure_http and not is_loopback(url.host):
@@ -128,24 +128,48 @@ def describe_transport_error(exc: httpx.RequestError) -> str:
     return f"{name}: {detail}" if detail else name
 
 
+#: OpenSSL's X509_V_ERR codes (x509_vfy.h) that call for a hint other than a CA bundle.
+_CERTIFICATE_EXPIRED = 10
+_NAME_MISMATCHES = frozenset({62, 64})  # host name, IP address
+
+
 def is_certificate_error(exc: BaseException) -> bool:
     """Return whether ``exc`` comes from a failed TLS certificate check, which no retry fixes."""
+    return _verification_error(exc) is not None
+
+
+def _verification_error(exc: BaseException) -> ssl.SSLCertVerificationError | None:
     seen: set[int] = set()
     current: BaseException | None = exc
     while current is not None and id(current) not in seen:
         if isinstance(current, ssl.SSLCertVerificationError):
-            return True
+            return current
         seen.add(id(current))
         current = current.__cause__ or current.__context__
-    return False
+    return None
 
 
 def certificate_rejected(method: str, url: httpx.URL, exc: httpx.RequestError) -> ServerUnreachable:
     """Build the error for a server whose TLS certificate failed verification."""
     return ServerUnreachable(
         f"{method} {url} failed: the server's TLS certificate could not be verified "
-        f"({describe_transport_error(exc)}). If the server uses a private CA, set "
-        "server.ca_bundle to a PEM file with that CA's certificate."
+        f"({describe_transport_error(exc)}). {_certificate_hint(url, exc)}"
+    )
+
+
+def _certificate_hint(url: httpx.URL, exc: httpx.RequestError) -> str:
+    verification = _verification_error(exc)
+    code = verification.verify_code if verification is not None else None
+    if code in _NAME_MISMATCHES:
+        return (
+            f"The certificate is not issued for {url.host}: put a host name that the "
+            "certificate names in server.base_url."
+        )
+    if code == _CERTIFICATE_EXPIRED:
+        return "The certificate has expired: the server's administrator must renew it."
+    return (
+        "If the server uses a private CA, set server.ca_bundle to a PEM file with that "
+        "CA's certificate."
     )
 
 

@@ -6,6 +6,7 @@ import contextlib
 import threading
 import time
 from collections.abc import Iterator
+from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
@@ -84,3 +85,43 @@ async def test_unknown_ca_rejected_without_retry(https_server: tuple[Path, str])
     assert sent == 1
     assert sleep.delays == []
     assert_no_secret(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("identity", "not_after", "hint"),
+    [
+        pytest.param(
+            "localhost",
+            None,
+            "The certificate is not issued for 127.0.0.1: put a host name that the certificate"
+            " names in server.base_url.",
+            id="name-mismatch",
+        ),
+        pytest.param(
+            "127.0.0.1",
+            datetime(2020, 1, 1, tzinfo=timezone.utc),
+            "The certificate has expired: the server's administrator must renew it.",
+            id="expired",
+        ),
+    ],
+)
+async def test_certificate_problem_gets_its_hint(
+    tmp_path: Path, identity: str, not_after: datetime | None, hint: str
+) -> None:
+    authority = trustme.CA()
+    server_pem = tmp_path / "server.pem"
+    certificate = authority.issue_cert(
+        identity, not_before=datetime(2019, 1, 1, tzinfo=timezone.utc), not_after=not_after
+    )
+    certificate.private_key_and_cert_chain_pem.write_to_path(server_pem)
+    ca_pem = tmp_path / "ca.pem"
+    authority.cert_pem.write_to_path(ca_pem)
+
+    with _https_server(server_pem) as url:
+        async with SmartFlowsClient(url, KEY_AUTH, ca_bundle=ca_pem) as client:
+            with pytest.raises(ServerUnreachable) as caught:
+                await client.get_flow("letter")
+
+    message = str(caught.value)
+    assert message.endswith(hint)
+    assert "server.ca_bundle" not in message
