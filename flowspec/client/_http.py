@@ -71,7 +71,8 @@ def check_base_url(base_url: str, *, allow_insecure_http: bool) -> httpx.URL:
         )
     if url.port is not None and not 1 <= url.port <= 65535:
         raise UsageError(
-            f"invalid server URL {redacted}: port {url.port} is outside 1-65535; check the port number"
+            f"invalid server URL {redacted}: port {url.port} is outside 1-65535;"
+            " check the port number"
         )
     if url.query or url.fragment:
         # Requests join their path to the base URL, which drops its query and fragment.
