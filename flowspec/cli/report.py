@@ -31,7 +31,7 @@ from flowspec.report._details import (
     verdict_reason,
     without_unselected,
 )
-from flowspec.report._text import terminal_safe
+from flowspec.report._text import single_line
 from flowspec.report.jsonreport import as_utc, count_verdicts, format_timestamp
 from flowspec.report.merge import merge_results
 from flowspec.results import SuiteResult, Verdict
@@ -82,11 +82,11 @@ def _totals(result: SuiteResult) -> str:
 
 def _header(result: SuiteResult, unselected: int) -> list[str]:
     lines = [
-        f"flowspec {terminal_safe(result.flowspec_version)} run from"
+        f"flowspec {single_line(result.flowspec_version)} run from"
         f" {format_timestamp(result.started_at)} to {format_timestamp(result.ended_at)}"
     ]
     if not result.complete:
-        reason = terminal_safe(result.stop_reason or "no reason recorded")
+        reason = single_line(result.stop_reason or "no reason recorded")
         lines.append(f"INCOMPLETE RUN: stopped early: {reason}")
     if unselected:
         lines.append(unselected_note(unselected))
@@ -102,13 +102,13 @@ def render_plain(result: SuiteResult) -> str:
     lines = _header(result, unselected)
     lines.append(f"{'VERDICT':<10} {'STATUS':<12} {'TIME':>10} {'DOCS':>4}  RUN")
     for run in result.runs:
-        status = terminal_safe(run.status or "-")
+        status = single_line(run.status or "-")
         lines.append(
             f"{run.verdict.value:<10} {status:<12} {format_seconds(run.total_seconds):>10}"
-            f" {len(run.documents):>4}  {terminal_safe(run.name)}"
+            f" {len(run.documents):>4}  {single_line(run.name)}"
         )
         if run.verdict is not Verdict.PASSED:
-            lines.append(f"{'':<10} reason: {terminal_safe(verdict_reason(run))}")
+            lines.append(f"{'':<10} reason: {single_line(verdict_reason(run))}")
     lines.append(f"Totals: {_totals(result)}")
     return "\n".join(lines)
 
@@ -119,13 +119,13 @@ def _print_rich(console: Console, result: SuiteResult) -> None:
         console.print(Text(line, style="bold yellow" if line.startswith("INCOMPLETE") else ""))
     table = Table("Verdict", "Status", "Time", "Docs", "Run", "Reason")
     for run in result.runs:
-        reason = "" if run.verdict is Verdict.PASSED else terminal_safe(verdict_reason(run))
+        reason = "" if run.verdict is Verdict.PASSED else single_line(verdict_reason(run))
         table.add_row(
             Text(run.verdict.value, style=_VERDICT_STYLES[run.verdict]),
-            Text(terminal_safe(run.status or "-")),
+            Text(single_line(run.status or "-")),
             Text(format_seconds(run.total_seconds)),
             Text(str(len(run.documents))),
-            Text(terminal_safe(run.name)),
+            Text(single_line(run.name)),
             Text(reason),
         )
     console.print(table)

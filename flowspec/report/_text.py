@@ -38,6 +38,14 @@ def terminal_safe(text: str) -> str:
     return _TERMINAL_CONTROL.sub(_escape_character, text)
 
 
+def single_line(text: str) -> str:
+    """Escape control characters like ``terminal_safe`` and show line breaks as ``\\n``.
+
+    For table rows, which a line break inside a name or reason would split.
+    """
+    return terminal_safe(text).replace("\n", "\\n")
+
+
 def shorten(text: str, limit: int) -> str:
     """Cut ``text`` to at most ``limit`` characters, saying how much was left out."""
     if len(text) <= limit:

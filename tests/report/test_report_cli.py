@@ -252,3 +252,16 @@ def test_merge_report_into_file_as_folder_exit_2(tmp_path: Path) -> None:
 
     assert outcome.exit_code == 2
     assert "is a file, not a folder" in outcome.output
+
+
+def test_show_line_break_in_name_stays_one_row(tmp_path: Path) -> None:
+    result = make_suite(
+        make_run("invoices[evil\nline.xml]", Verdict.FAILED, reason="first\nsecond"),
+        make_run("letter"),
+    )
+    outcome = invoke("report", "show", str(write_json(tmp_path / "r.json", result)))
+
+    lines = outcome.output.splitlines()
+    assert lines[2].endswith("invoices[evil\\nline.xml]")
+    assert lines[3].endswith("reason: first\\nsecond")
+    assert lines[4].endswith("letter")
