@@ -43,6 +43,7 @@ def read_report(path: Path) -> SuiteResult:
     _check_format_version(path, document)
     _check_schema(path, document)
     _check_timestamps(path, document)
+    _check_unique_ids(path, document["runs"])
     return _suite(document)
 
 
@@ -122,6 +123,19 @@ def _check_timestamps(path: Path, document: dict[str, Any]) -> None:
             location = Location(str(path), pointer=f"/{key}")
             message = f"invalid report: {key} {document[key]!r} is not a real time ({exc})"
             raise _error(location, message) from exc
+
+
+def _check_unique_ids(path: Path, runs: list[dict[str, Any]]) -> None:
+    # Merges and --rerun-failed match runs by id, so a copied run would silently vanish.
+    first_index: dict[str, int] = {}
+    for index, run in enumerate(runs):
+        earlier = first_index.setdefault(run["id"], index)
+        if earlier != index:
+            location = Location(str(path), pointer=f"/runs/{index}/id")
+            message = (
+                f"invalid report: run id {run['id']!r} appears again (first at /runs/{earlier})"
+            )
+            raise _error(location, message, "give every run its own id, or remove the copy")
 
 
 def _diagnostic(path: Path, error: ValidationError, hint: str | None) -> Diagnostic:

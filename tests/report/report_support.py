@@ -180,7 +180,8 @@ run_results = st.builds(
 @st.composite
 def suite_results(draw: st.DrawFn) -> SuiteResult:
     started = draw(moments)
-    runs = draw(st.lists(run_results, max_size=6).map(tuple))
+    # A suite never contains two runs with one id: the engine keeps its results by id.
+    runs = draw(st.lists(run_results, max_size=6, unique_by=lambda run: run.run_id).map(tuple))
     job_paths = list(
         dict.fromkeys([run.job_file for run in runs] + draw(st.lists(paths, max_size=2)))
     )

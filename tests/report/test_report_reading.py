@@ -142,3 +142,16 @@ def test_read_report_not_utf8(tmp_path: Path) -> None:
     path.write_bytes(b'{"name": "\xff"}')
 
     assert "cannot read report file" in read_error(path).diagnostics[0].message
+
+
+def test_read_report_duplicate_run_id(tmp_path: Path) -> None:
+    data = REPORT_WRITERS["json"].render(
+        make_suite(make_run("a", run_id="r-1"), make_run("b"), make_run("c", run_id="r-1"))
+    )
+    path = tmp_path / "report.json"
+    path.write_bytes(data)
+
+    diagnostic = read_error(path).diagnostics[0]
+
+    assert diagnostic.location.pointer == "/runs/2/id"
+    assert diagnostic.message == "invalid report: run id 'r-1' appears again (first at /runs/0)"
