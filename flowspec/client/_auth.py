@@ -72,6 +72,24 @@ class Authenticator:
                 raise
             self._generation += 1
 
+    def redact(self, text: str) -> str:
+        """Replace the API key, password and current token in ``text`` with ``********``.
+
+        For server error bodies, which may echo what the request sent.
+        """
+        for secret in self._secret_values():
+            text = text.replace(secret, "********")
+        return text
+
+    def _secret_values(self) -> list[str]:
+        values = [self._token] if self._token else []
+        if self._auth is not None and self._auth.api_key is not None:
+            values.append(self._auth.api_key.reveal())
+        if self._auth is not None and self._auth.login is not None:
+            values.append(self._auth.login.password.reveal())
+        # Longest first, so a secret that contains another is replaced whole.
+        return sorted((value for value in values if value), key=len, reverse=True)
+
     def __repr__(self) -> str:
         kind = "none"
         if self.uses_api_key:

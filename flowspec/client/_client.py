@@ -17,7 +17,7 @@ import httpx
 from flowspec import __version__
 from flowspec.atomic import atomic_writer
 from flowspec.client._auth import Authenticator
-from flowspec.client._http import check_base_url, error_for_response, tls_verification
+from flowspec.client._http import check_base_url, tls_verification
 from flowspec.client._payloads import (
     DatasetPayload,
     DocumentPayload,
@@ -231,7 +231,7 @@ class SmartFlowsClient:
 
         outcome, _ = await self._session.retrying(call, send)
         if isinstance(outcome, httpx.Response):
-            raise error_for_response(outcome, api_key=self._session.auth.uses_api_key)
+            raise self._session.error_for(outcome)
         return outcome
 
     async def _log_in(self) -> str:

@@ -10,6 +10,7 @@ import html
 import ipaddress
 import re
 import ssl
+from collections.abc import Callable
 from pathlib import Path
 
 import httpx
@@ -183,12 +184,17 @@ def unreachable(method: str, url: httpx.URL, attempts: int, last_error: str) -> 
     )
 
 
-def error_for_response(response: httpx.Response, *, api_key: bool) -> ServerError:
-    """Translate a final error response into flowspec's error for it."""
+def error_for_response(
+    response: httpx.Response, *, api_key: bool, redact: Callable[[str], str]
+) -> ServerError:
+    """Translate a final error response into flowspec's error for it.
+
+    ``redact`` removes credentials that the server may echo in its error body.
+    """
     request = response.request
     status = response.status_code
     summary = f"{request.method} {request.url} failed with {status} {response.reason_phrase}"
-    detail = error_detail(response)
+    detail = redact(error_detail(response))
     message = f"{summary}: {detail}" if detail else summary
 
     if status in (401, 403):

@@ -106,8 +106,12 @@ class Session:
 
         response, attempts = await self.retrying(call, send, authorized=authorized)
         if not response.is_success:
-            raise error_for_response(response, api_key=self.auth.uses_api_key)
+            raise self.error_for(response)
         return response, attempts
+
+    def error_for(self, response: httpx.Response) -> ServerError:
+        """Translate a final error response into flowspec's error, without credentials."""
+        return error_for_response(response, api_key=self.auth.uses_api_key, redact=self.auth.redact)
 
     async def exchange(
         self,
@@ -207,7 +211,7 @@ class Session:
                 if not isinstance(outcome, httpx.Response) or not self._retryable(call, outcome):
                     return outcome, attempt
                 last_error = None
-                reason = _describe_status(outcome)
+                reason = self.auth.redact(_describe_status(outcome))
                 retry_after = parse_retry_after(outcome.headers.get("retry-after"))
 
             if attempt == self._retry.max_attempts:

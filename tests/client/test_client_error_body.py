@@ -66,20 +66,22 @@ def test_error_detail_cuts_long_html() -> None:
     ],
 )
 def test_error_for_response_types(status: int, expected_type: type[Exception]) -> None:
-    error = error_for_response(_response(status, "{}", "application/json"), api_key=True)
+    error = error_for_response(
+        _response(status, "{}", "application/json"), api_key=True, redact=str
+    )
 
     assert type(error) is expected_type
     assert f"GET {REQUEST.url} failed with {status}" in str(error)
 
 
 def test_api_key_rejection_names_what_to_check() -> None:
-    error = error_for_response(_response(401, "", "text/plain"), api_key=True)
+    error = error_for_response(_response(401, "", "text/plain"), api_key=True, redact=str)
 
     assert "API key" in str(error)
 
 
 def test_forbidden_names_permissions() -> None:
-    error = error_for_response(_response(403, "", "text/plain"), api_key=False)
+    error = error_for_response(_response(403, "", "text/plain"), api_key=False, redact=str)
 
     assert "permissions" in str(error)
 

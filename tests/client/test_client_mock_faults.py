@@ -16,7 +16,7 @@ import pytest
 from client_support import KEY_AUTH, PASSWORD, SleepRecorder, assert_no_secret
 
 from flowspec.client import RetryPolicy, SmartFlowsClient
-from flowspec.errors import ApiError, ServerUnreachable
+from flowspec.errors import ApiError, ServerError, ServerUnreachable
 from flowspec.secret import Secret
 from flowspec.spec.model import Auth, Login
 
@@ -154,3 +154,46 @@ async def test_download_drop_every_time_leaves_no_file(tmp_path: Path) -> None:
     assert list(tmp_path.iterdir()) == []
     assert "ReadError" in str(caught.value)
     assert_no_secret(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("status", "content_type", "template"),
+    [
+        pytest.param(400, "application/json", '{"message": "key %s is not valid"}', id="json"),
+        pytest.param(503, "text/html", "<h1>Bad key %s</h1>", id="html-retried"),
+        pytest.param(500, "text/plain", "rejected X-API-Key: %s", id="text"),
+    ],
+)
+async def test_echoed_api_key_redacted(status: int, content_type: str, template: str) -> None:
+    """A server that echoes the request's key in its error body; the emulator never does."""
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        body = template % request.headers["X-API-Key"]
+        return httpx.Response(status, content=body, headers={"Content-Type": content_type})
+
+    async with _client(httpx.MockTransport(handler), retry=RetryPolicy(max_attempts=2)) as client:
+        with pytest.raises(ServerError) as caught:
+            await client.get_flow("f")
+
+    assert "********" in str(caught.value)
+    assert_no_secret(caught.value)
+
+
+async def test_echoed_password_and_token_redacted() -> None:
+    """A server that echoes the login password, then the bearer token, in error bodies."""
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        if request.url.path.endswith("/login"):
+            return httpx.Response(200, json={"tokens": [{"scope": "s", "token": "tok-abc-123"}]})
+        token = request.headers["Authorization"].removeprefix("Bearer ")
+        return httpx.Response(400, json={"message": f"token {token}, password {PASSWORD}"})
+
+    auth = Auth(login=Login(username="u", password=Secret(PASSWORD)))
+    async with _client(httpx.MockTransport(handler), auth) as client:
+        with pytest.raises(ApiError) as caught:
+            await client.get_flow("f")
+
+    message = str(caught.value)
+    assert "tok-abc-123" not in message
+    assert PASSWORD not in message
+    assert message.endswith("token ********, password ********")
