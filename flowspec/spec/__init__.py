@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
-from flowspec.diagnostics import Diagnostic, Location
+from flowspec.diagnostics import Diagnostic
 from flowspec.errors import SpecError
 from flowspec.schemas import JOBFILE, load_schema
 from flowspec.spec.build import Builder, EntryBuilder
@@ -24,7 +24,13 @@ from flowspec.spec.env import substitute
 from flowspec.spec.graph import after_diagnostics, duplicate_name_diagnostics
 from flowspec.spec.model import Entry, JobFile, XmlInput
 from flowspec.spec.schema_check import schema_diagnostics
-from flowspec.spec.yamlload import MarkedDocument, decode, garbage_collection_paused, parse_yaml
+from flowspec.spec.yamlload import (
+    MarkedDocument,
+    decode,
+    garbage_collection_paused,
+    parse_yaml,
+    read_bytes,
+)
 
 __all__ = ["FileCheck", "JobFile", "check_job_files", "load_job_files"]
 
@@ -82,7 +88,7 @@ def _xml_checker() -> XmlCheck:
 
 def _check_file(path: Path, environ: Mapping[str, str], checker: XmlCheck | None) -> FileCheck:
     try:
-        raw = _read_bytes(path)
+        raw = read_bytes(path)
         document = parse_yaml(path, decode(path, raw))
     except SpecError as exc:
         return FileCheck(path, None, ordered(exc.diagnostics))
@@ -93,20 +99,6 @@ def _check_file(path: Path, environ: Mapping[str, str], checker: XmlCheck | None
     if diagnostics or xml_diagnostics:
         return FileCheck(path, None, ordered(diagnostics) + ordered(xml_diagnostics))
     return FileCheck(path, job, ())
-
-
-def _read_bytes(path: Path) -> bytes:
-    def fail(message: str) -> SpecError:
-        return SpecError([Diagnostic(Location(str(path)), message)])
-
-    try:
-        return path.read_bytes()
-    except FileNotFoundError:
-        raise fail("file not found") from None
-    except IsADirectoryError:
-        raise fail("is a directory, not a job file") from None
-    except OSError as exc:
-        raise fail(f"cannot be read: {exc.strerror or exc}") from None
 
 
 def _check_document(

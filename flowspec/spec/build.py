@@ -1,8 +1,8 @@
 """From schema-checked job-file data to the model, with the checks a schema cannot make.
 
-The schema has already run; every function here still looks at types before
-trusting them, so that a file with schema errors gets its other mistakes
-reported too instead of stopping at the first broken part.
+The schema has already run, yet every function here still checks types before
+trusting them. So a file with schema errors gets its other mistakes reported
+too, instead of the checks stopping at the first broken part.
 """
 
 from __future__ import annotations
@@ -104,14 +104,14 @@ class Builder:
             fail_fast=data.get("fail_fast", defaults.fail_fast),
         )
 
-    def file(self, pointer: str, relative: Any, what: str = "") -> Path | None:
+    def file(self, pointer: str, relative: Any, label: str = "") -> Path | None:
         """Return the checked path of a referenced file, or None (recording why)."""
         if not isinstance(relative, str) or not relative:
             return None
         try:
             return resolve_file(self.job_dir, relative)
         except PathProblem as exc:
-            self.error(pointer, f"{what}{exc}")
+            self.error(pointer, f"{label}{exc}")
             return None
 
     def duration(self, pointer: str, value: Any, default: float) -> float:
@@ -205,6 +205,7 @@ class EntryBuilder:
         setting = self._setting(data)
         entry_input = self._input(pointer, data.get("input"))
         self._check_mode(pointer, data)
+        self._check_user_input(pointer, data)
 
         parent = self.parent
         timeout = parent.duration(*self._where(pointer, data, "timeout"), DEFAULT_TIMEOUT)
@@ -282,41 +283,37 @@ class EntryBuilder:
         return XmlInput(pattern, files, schema, location)
 
     def _check_mode(self, pointer: str, data: Mapping[str, Any]) -> None:
-        """Check that ``mode``, ``input``, ``skip_user_input`` and ``answers`` fit together."""
+        """Check that ``mode`` fits the input: the XML or plug-in payload it sends."""
         mode = data.get("mode")
-        skip = data.get("skip_user_input") is True
-        has_xml = isinstance(data.get("input"), dict) and "xml" in data["input"]
-        has_plugin = isinstance(data.get("input"), dict) and "plugin" in data["input"]
+        entry_input = _mapping(data.get("input"))
+        has_xml, has_plugin = "xml" in entry_input, "plugin" in entry_input
         error = self.parent.error
+
         if mode in ("none", "plugin") and has_xml:
-            error(
-                f"{pointer}/mode",
-                f"mode {mode} sends no XML, but input.xml is given",
-                "use mode xml or start, or remove the XML input",
-            )
+            message = f"mode {mode} sends no XML, but input.xml is given"
+            error(f"{pointer}/mode", message, "use mode xml or start, or remove the XML input")
         if mode in ("none", "xml") and has_plugin:
-            error(
-                f"{pointer}/mode",
-                f"mode {mode} sends no plug-in payload, but input.plugin is given",
-                "use mode plugin or start, or remove the plug-in input",
-            )
+            message = f"mode {mode} sends no plug-in payload, but input.plugin is given"
+            error(f"{pointer}/mode", message, "use mode plugin or start, or remove the input")
         if mode == "xml" and not has_xml:
             error(f"{pointer}/mode", "mode xml needs an XML input", "add input.xml")
         if mode == "plugin" and not has_plugin:
             error(f"{pointer}/mode", "mode plugin needs a plug-in payload", "add input.plugin")
+
+    def _check_user_input(self, pointer: str, data: Mapping[str, Any]) -> None:
+        """Check that ``skip_user_input`` fits ``mode``, and ``answers`` can be used."""
+        mode = data.get("mode")
+        skip = data.get("skip_user_input") is True
         if skip and mode not in (None, "start"):
-            error(
-                f"{pointer}/skip_user_input",
-                f"skip_user_input: true needs mode start, but mode is {mode}",
-                "remove the mode (start is implied) or set mode: start",
-            )
+            message = f"skip_user_input: true needs mode start, but mode is {mode}"
+            hint = "remove the mode (start is implied) or set mode: start"
+            self.parent.error(f"{pointer}/skip_user_input", message, hint)
+
         if "answers" in data and (skip or mode == "start"):
-            why = "skip_user_input: true" if skip else "mode start"
-            error(
-                f"{pointer}/answers",
-                f"answers are never used: {why} skips all user input",
-                "remove the answers, or let the flow ask for input",
-            )
+            reason = "skip_user_input: true" if skip else "mode start"
+            message = f"answers are never used: {reason} skips all user input"
+            hint = "remove the answers, or let the flow ask for input"
+            self.parent.error(f"{pointer}/answers", message, hint)
 
 
 def _mapping(value: Any) -> dict[str, Any]:

@@ -3,7 +3,7 @@
 Substitution happens after YAML parsing, on string values only, so an
 environment value can never change the document's structure. An unquoted
 scalar that is exactly one reference takes the type its substituted text has
-in YAML (``concurrency: ${N}`` gives an integer); quoted, it stays a string.
+in YAML, so ``concurrency: ${N}`` gives an integer. A quoted one stays a string.
 
 Secrets (``api_key`` and ``password``) may only come from the environment:
 their value must be exactly one ``${VAR}`` reference, without a default, and
@@ -25,7 +25,7 @@ SECRET_PATHS: tuple[tuple[str, ...], ...] = (
     ("server", "auth", "api_key"),
     ("server", "auth", "login", "password"),
 )
-#: What the data holds in place of a secret, so no later message can show one.
+#: What the data contains in place of a secret, so no later message can show one.
 MASK = "********"
 
 _NAME = r"[A-Za-z_][A-Za-z0-9_]*"

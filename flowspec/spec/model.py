@@ -97,9 +97,9 @@ class Entry:
     """One entry of ``flows``: a flow to run, its input, and the expected outcome.
 
     ``defaults`` are already applied. ``mode`` is as written (None when left
-    out). ``download`` says whether documents are saved, ``cancel_on_timeout``
-    whether a timed-out execution is cancelled, and ``outputs`` names flow
-    outputs to read after the run.
+    out). Documents are saved only when ``download`` is true, a timed-out
+    execution is cancelled only when ``cancel_on_timeout`` is true, and
+    ``outputs`` names the flow outputs to read after the run.
     """
 
     name: str

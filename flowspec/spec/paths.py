@@ -1,8 +1,8 @@
 """Files a job file references: resolved against its folder, and kept inside it.
 
-A job file may come from a pull request, and what it references is read and
-sent to a server, so no reference may leave the job file's folder tree: not
-with ``..``, an absolute path, or a symbolic link that points outside.
+A job file may come from a pull request, and the files it references are read
+and sent to a server. So no reference may leave the job file's folder tree:
+not with ``..``, an absolute path, or a symbolic link that points outside.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ class PathProblem(ValueError):
 
 
 def is_glob(pattern: str) -> bool:
-    """Return True when ``pattern`` holds glob characters."""
+    """Return True when ``pattern`` contains glob characters."""
     return bool(_GLOB_CHARACTERS & set(pattern))
 
 
@@ -71,15 +71,15 @@ def _has_drive(relative: str) -> bool:
     return len(relative) > 1 and relative[1] == ":" and relative[0].isalpha()
 
 
-def _check_inside(job_dir: Path, candidate: Path, shown: str) -> None:
+def _check_inside(job_dir: Path, candidate: Path, label: str) -> None:
     root = job_dir.resolve()
     try:
         target = candidate.resolve()
     except (OSError, RuntimeError) as exc:  # RuntimeError: a symbolic link loop on Python < 3.13
-        raise PathProblem(f"{shown} cannot be resolved: {exc}") from exc
+        raise PathProblem(f"{label} cannot be resolved: {exc}") from exc
     if target != root and not target.is_relative_to(root):
         raise PathProblem(
-            f"{shown} leads outside the job file's folder (a symbolic link to {target}); "
+            f"{label} leads outside the job file's folder (a symbolic link to {target}); "
             "keep referenced files inside it"
         )
 

@@ -126,7 +126,12 @@ def _describe(path: Sequence[str | int]) -> str:
     """Return a path as a reader writes it: ``flows[2].input.xml``."""
     text = ""
     for part in path:
-        text += f"[{part}]" if isinstance(part, int) else f".{part}" if text else str(part)
+        if isinstance(part, int):
+            text += f"[{part}]"
+        elif text:
+            text += f".{part}"
+        else:
+            text = part
     return text or "the top level"
 
 
@@ -242,7 +247,7 @@ def _alternatives(document: MarkedDocument, error: _Error) -> list[Diagnostic]:
     branches = error.schema[error.validator]
     if all(set(branch) == {"required"} for branch in branches):
         if not isinstance(error.instance, dict):
-            return []  # the type error beside this one says enough
+            return []  # the type error reported beside this one is enough
         return [_one_of_keys(document, error, path, branches)]
 
     errors_by_branch: dict[Any, list[_Error]] = {}

@@ -72,7 +72,9 @@ def test_utf16_is_rejected(tmp_path: Path) -> None:
     ("text", "expected"),
     [
         pytest.param("a: 1\nb: 2\na: 3\n", "3:1: duplicate key 'a'", id="duplicate-key"),
-        pytest.param("a: 1\n---\nb: 2\n", "2:1: the file holds more than one", id="two-documents"),
+        pytest.param(
+            "a: 1\n---\nb: 2\n", "2:1: the file contains more than one", id="two-documents"
+        ),
         pytest.param("", "1:1: the file has no YAML document", id="empty"),
         pytest.param("# nothing\n", "1:1: the file has no YAML document", id="only-comment"),
         pytest.param("- a\n- b\n", "1:1: the top level must be a mapping", id="top-level-list"),
@@ -167,11 +169,11 @@ def test_directory_is_a_diagnostic(tmp_path: Path) -> None:
 def test_pure_python_parser_gives_same_result(monkeypatch: pytest.MonkeyPatch) -> None:
     import yaml
 
-    from flowspec.spec import yamlload
+    from flowspec.spec import yamlnodes
 
     text = "a: [1, 0o17, yes]\nb: &x {c: 2027-01-01}\nd: *x\n"
     with_libyaml = parse(text)
     monkeypatch.setattr(yaml, "__with_libyaml__", False)
-    monkeypatch.setattr(yamlload, "_PARSER", yamlload._parser_class())
+    monkeypatch.setattr(yamlnodes, "_PARSER", yamlnodes._parser_class())
     assert parse(text) == with_libyaml
     assert errors("a:\n\tb: 1\n")[0].startswith("2:1: tab character")
