@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import difflib
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from jsonschema import Draft202012Validator
@@ -169,33 +169,37 @@ def _dependent_required(
 
 
 def _message(error: _Error, path: list[str | int]) -> str:
-    keyword = error.validator
-    value = error.validator_value
     where = _name(path)
-    if keyword == "type":
-        return f"{where} must be {_type_names(value)}, not {_kind(error.instance)}"
-    if keyword == "enum":
-        return f"{where} must be one of {', '.join(map(str, value))}, not {_show(error.instance)}"
-    if keyword == "const":
-        return f"{where} must be {_show(value)}, not {_show(error.instance)}"
-    if keyword == "pattern":
+    if error.validator == "pattern":
         title = error.schema.get("title", "value")
         examples = error.schema.get("examples")
         expected = f" (expected e.g. {', '.join(examples)})" if examples else ""
         return f"{where}: {_show(error.instance)} is not a valid {title}{expected}"
-    if keyword in ("minimum", "exclusiveMinimum"):
-        return f"{where} must be at least {value}, not {_show(error.instance)}"
-    if keyword in ("maximum", "exclusiveMaximum"):
-        return f"{where} must be at most {value}, not {_show(error.instance)}"
-    if keyword == "minLength":
-        return f"{where} must not be empty"
-    if keyword == "minItems":
-        return f"{where} must hold at least {value} item{'s' if value != 1 else ''}"
-    if keyword == "uniqueItems":
-        return f"{where} lists an item twice"
-    if keyword == "propertyNames":
-        return f"{where} has an empty key"
-    return f"{where}: {error.message}"
+    template = _MESSAGES.get(error.validator)
+    if template is None:
+        return f"{where}: {error.message}"
+    return template(where, error.validator_value, error.instance)
+
+
+_MESSAGES: dict[str, Callable[[str, Any, Any], str]] = {
+    "type": lambda where, value, instance: (
+        f"{where} must be {_type_names(value)}, not {_kind(instance)}"
+    ),
+    "enum": lambda where, value, instance: (
+        f"{where} must be one of {', '.join(map(str, value))}, not {_show(instance)}"
+    ),
+    "const": lambda where, value, instance: (
+        f"{where} must be {_show(value)}, not {_show(instance)}"
+    ),
+    "minimum": lambda where, value, instance: f"{where} must be at least {value}, not {instance}",
+    "maximum": lambda where, value, instance: f"{where} must be at most {value}, not {instance}",
+    "minLength": lambda where, value, instance: f"{where} must not be empty",
+    "minItems": lambda where, value, instance: (
+        f"{where} must contain at least {value} item{'s' if value != 1 else ''}"
+    ),
+    "uniqueItems": lambda where, value, instance: f"{where} lists an item twice",
+    "propertyNames": lambda where, value, instance: f"{where} has an empty key",
+}
 
 
 def _hint(document: MarkedDocument, error: _Error, pointer: str) -> str | None:
