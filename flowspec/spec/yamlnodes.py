@@ -243,16 +243,22 @@ def _yaml_error(path: Path, text: str, exc: yaml.MarkedYAMLError) -> Diagnostic:
         message = f"{exc.problem} ({exc.context} at line {exc.context_mark.line + 1})"
     if mark is None:
         return Diagnostic(Location(str(path)), message)
-    if _char_at(text, mark.line, mark.column) == "\t":
+    if _line(text, mark.line)[mark.column : mark.column + 1] == "\t":
         message = "tab character where YAML does not allow one; indent with spaces"
-    return diagnostic(path, mark, message)
+    return Diagnostic(_location(path, mark), message, _flow_reference_hint(text, exc))
 
 
-def _char_at(text: str, line: int, column: int) -> str:
+def _flow_reference_hint(text: str, exc: yaml.MarkedYAMLError) -> str | None:
+    """Return a hint when an unquoted ``${VAR}`` inside ``{ }`` or ``[ ]`` broke the syntax."""
+    marks = [mark for mark in (exc.context_mark, exc.problem_mark) if mark is not None]
+    if "flow" not in str(exc) or not any("${" in _line(text, mark.line) for mark in marks):
+        return None
+    return "inside { } or [ ], quote ${VAR} references: '${VAR}'"
+
+
+def _line(text: str, line: int) -> str:
     lines = text.split("\n", line + 1)
-    if line >= len(lines) or column >= len(lines[line]):
-        return ""
-    return lines[line][column]
+    return lines[line] if line < len(lines) else ""
 
 
 _TAB_LINE = re.compile(r"^ *\t", re.MULTILINE)
@@ -278,7 +284,12 @@ def _check_tabs(path: Path, text: str) -> None:
 
 
 def diagnostic(path: Path, mark: Any, message: str) -> Diagnostic:
-    return Diagnostic(Location(str(path), mark.line + 1, mark.column + 1), message)
+    return Diagnostic(_location(path, mark), message)
+
+
+def _location(path: Path, mark: Any) -> Location:
+    """Return the place of a PyYAML mark, whose line and column count from 0."""
+    return Location(str(path), mark.line + 1, mark.column + 1)
 
 
 class Builder:

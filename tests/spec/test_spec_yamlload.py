@@ -177,3 +177,11 @@ def test_pure_python_parser_gives_same_result(monkeypatch: pytest.MonkeyPatch) -
     monkeypatch.setattr(yamlnodes, "_PARSER", yamlnodes._parser_class())
     assert parse(text) == with_libyaml
     assert errors("a:\n\tb: 1\n")[0].startswith("2:1: tab character")
+
+
+def test_unquoted_reference_in_flow_mapping_gets_hint() -> None:
+    with pytest.raises(SpecError) as caught:
+        parse_yaml(Path("t.yaml"), "auth: {api_key: ${KEY}}\n")
+    assert (
+        caught.value.diagnostics[0].hint == "inside { } or [ ], quote ${VAR} references: '${VAR}'"
+    )
