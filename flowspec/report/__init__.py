@@ -17,7 +17,7 @@ from flowspec.errors import UsageError
 from flowspec.report._files import check_writable, write_report_file
 from flowspec.report.jsonreport import JsonReportWriter
 from flowspec.report.junit import JUnitReportWriter
-from flowspec.report.markdown import MarkdownReportWriter, render_markdown
+from flowspec.report.markdown import MarkdownReportWriter, render_step_summary
 from flowspec.report.reading import read_report
 from flowspec.results import SuiteResult
 
@@ -111,7 +111,7 @@ def write_reports(
     summary = (os.environ if environ is None else environ).get(STEP_SUMMARY_VARIABLE)
     if summary:
         try:
-            _append_step_summary(Path(summary), render_markdown(result))
+            _append_step_summary(Path(summary), render_step_summary(result))
         except OSError as exc:
             logger.warning(
                 "cannot append the job summary to %s=%s (%s); the reports are not affected",

@@ -31,6 +31,15 @@ _MARKERS = {
 }
 _MESSAGE_LIMIT = 2000
 _MAX_MESSAGES = 20
+#: Bytes of a job summary: GitHub rejects a step's summary over 1 MiB, and other
+#: commands of the same step may append to it too.
+STEP_SUMMARY_LIMIT = 1000 * 1000
+_TABLES_LEFT_OUT = (
+    "The tables of runs are left out because this summary would exceed GitHub's 1 MiB"
+    " limit; the JSON and Markdown reports list every run."
+)
+# Room kept for the line that says how many details were cut.
+_CUT_NOTE_ROOM = 200
 # Backslash-escaping ASCII punctuation is always literal in CommonMark; <, > and & become entities.
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]|~#!])")
 _ENTITIES = {"&": "&amp;", "<": "&lt;", ">": "&gt;"}
@@ -110,15 +119,24 @@ def _job_names(result: SuiteResult) -> dict[Path, str]:
     return {job.path: job.name for job in result.job_files}
 
 
-def render_markdown(result: SuiteResult) -> str:
-    """Render ``result`` as a Markdown summary, leaving out runs that were not selected."""
-    result, unselected = without_unselected(result)
+def _heading(result: SuiteResult, unselected: int) -> list[str]:
     lines = ["# flowspec results", ""]
     if not result.complete:
         lines += _incomplete_notice(result)
     lines += [_totals_line(result), ""]
     if unselected:
         lines += [unselected_note(unselected), ""]
+    return lines
+
+
+def _not_passed(result: SuiteResult) -> list[RunResult]:
+    return [run for run in result.runs if run.verdict is not Verdict.PASSED]
+
+
+def render_markdown(result: SuiteResult) -> str:
+    """Render ``result`` as a Markdown summary, leaving out runs that were not selected."""
+    result, unselected = without_unselected(result)
+    lines = _heading(result, unselected)
 
     names = _job_names(result)
     groups: dict[Path, list[RunResult]] = {path: [] for path in names}
@@ -127,12 +145,46 @@ def render_markdown(result: SuiteResult) -> str:
     for job_file, runs in groups.items():
         lines += _table(job_file, names.get(job_file, job_file.stem), runs)
 
-    not_passed = [run for run in result.runs if run.verdict is not Verdict.PASSED]
+    not_passed = _not_passed(result)
     if not_passed:
         lines += ["## Runs that did not pass", ""]
         for run in not_passed:
             lines += _details(run)
     return "\n".join(lines)
+
+
+def render_step_summary(result: SuiteResult, limit: int = STEP_SUMMARY_LIMIT) -> str:
+    """Render the summary for a GitHub job summary, in at most ``limit`` bytes of UTF-8.
+
+    When the whole summary is larger, the tables of runs are left out and the
+    details of the runs that did not pass are cut at a run, each cut said in the text.
+    """
+    full = render_markdown(result)
+    if _size(full) <= limit:
+        return full
+
+    result, unselected = without_unselected(result)
+    lines = _heading(result, unselected)
+    lines += [_TABLES_LEFT_OUT, ""]
+    not_passed = _not_passed(result)
+    if not_passed:
+        lines += ["## Runs that did not pass", ""]
+    used = _size("\n".join(lines)) + _CUT_NOTE_ROOM
+    for index, run in enumerate(not_passed):
+        block = _details(run)
+        used += _size("\n".join(block)) + 1
+        if used > limit:
+            remaining = len(not_passed) - index
+            verb = "is" if remaining == 1 else "are"
+            left_out = count_noun(remaining, "more run")
+            lines.append(f"{left_out} that did not pass {verb} left out; the reports list them.")
+            break
+        lines += block
+    return "\n".join(lines)
+
+
+def _size(text: str) -> int:
+    return len(text.encode("utf-8", "surrogatepass"))
 
 
 class MarkdownReportWriter:

@@ -3,7 +3,12 @@ from __future__ import annotations
 import pytest
 from report_support import document, make_run, make_suite
 
-from flowspec.report.markdown import code_block, escape_inline, render_markdown
+from flowspec.report.markdown import (
+    code_block,
+    escape_inline,
+    render_markdown,
+    render_step_summary,
+)
 from flowspec.results import Verdict
 
 
@@ -117,3 +122,39 @@ def test_markdown_leaves_out_unselected_runs() -> None:
     assert "1 run (1 passed, 0 failed, 0 error, 0 timed out, 0 skipped)" in text
     assert "2 runs left out by --shard or --rerun-failed are not listed." in text
     assert "other" not in text
+
+
+def test_step_summary_small_result_is_whole() -> None:
+    result = make_suite(make_run("a"), make_run("b", Verdict.FAILED))
+
+    assert render_step_summary(result) == render_markdown(result)
+
+
+@pytest.mark.parametrize("limit", [3000, 6000, 20000])
+def test_step_summary_fits_limit(limit: int) -> None:
+    runs = [make_run(f"passed-{number}") for number in range(200)]
+    runs += [
+        make_run(f"broken-{number}", Verdict.FAILED, messages=("x" * 500,)) for number in range(40)
+    ]
+    result = make_suite(*runs)
+
+    text = render_step_summary(result, limit=limit)
+
+    assert len(text.encode("utf-8")) <= limit
+    assert "**FAILED**: 240 runs (200 passed, 40 failed" in text
+    assert "The tables of runs are left out" in text
+    assert "| passed-0 |" not in text
+    shown = text.count("### **FAILED**")
+    assert 0 < shown < 40
+    assert f"{40 - shown} more runs that did not pass are left out" in text
+
+
+def test_step_summary_keeps_every_detail_that_fits() -> None:
+    runs = [make_run(f"passed-{number}") for number in range(300)]
+    runs.append(make_run("broken", Verdict.ERROR, reason="boom"))
+    result = make_suite(*runs)
+
+    text = render_step_summary(result, limit=4000)
+
+    assert "### **ERROR**: broken" in text
+    assert "left out; the reports list them" not in text
