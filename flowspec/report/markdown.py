@@ -31,14 +31,14 @@ _MARKERS = {
 }
 _MESSAGE_LIMIT = 2000
 _MAX_MESSAGES = 20
-#: Bytes of a job summary: GitHub rejects a step's summary over 1 MiB, and other
-#: commands of the same step may append to it too.
+#: Maximum size in bytes of the job summary flowspec appends. GitHub rejects a step's
+#: summary over 1 MiB, and other commands of the same step may append to it too.
 STEP_SUMMARY_LIMIT = 1000 * 1000
 _TABLES_LEFT_OUT = (
     "The tables of runs are left out because this summary would exceed GitHub's 1 MiB"
     " limit; the JSON and Markdown reports list every run."
 )
-# Room kept for the line that says how many details were cut.
+# Bytes kept free for the line that counts the details left out.
 _CUT_NOTE_ROOM = 200
 # Backslash-escaping ASCII punctuation is always literal in CommonMark; <, > and & become entities.
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]|~#!])")
