@@ -130,6 +130,8 @@ def describe_transport_error(exc: httpx.RequestError) -> str:
     return f"{name}: {detail}" if detail else name
 
 
+#: 405 Method Not Allowed and 501 Not Implemented: the URL reached something other than the API.
+_NO_SUCH_ENDPOINT = frozenset({405, 501})
 #: OpenSSL's X509_V_ERR codes (x509_vfy.h) that call for a hint other than a CA bundle.
 _CERTIFICATE_EXPIRED = 10
 _NAME_MISMATCHES = frozenset({62, 64})  # host name, IP address
@@ -201,6 +203,11 @@ def error_for_response(
         return AuthenticationFailed(f"{message}. {_credential_hint(status, api_key=api_key)}")
     if status == 404:
         return NotFound(message, status_code=status, method=request.method, url=str(request.url))
+    if status in _NO_SUCH_ENDPOINT:
+        message += (
+            ". Every Smart Flows endpoint flowspec calls accepts this method, so check that"
+            " server.base_url names the Smart Flows server, with its path prefix if it has one."
+        )
     return ApiError(message, status_code=status, method=request.method, url=str(request.url))
 
 

@@ -99,3 +99,20 @@ def test_error_detail_never_raises(body: bytes, content_type: str) -> None:
 
     assert len(detail) <= 2000
     assert "\n" not in detail
+
+
+@pytest.mark.parametrize("status", [pytest.param(405, id="405"), pytest.param(501, id="501")])
+def test_missing_endpoint_points_at_base_url(status: int) -> None:
+    error = error_for_response(_response(status, "", "text/html"), api_key=True, redact=str)
+
+    assert isinstance(error, ApiError)
+    assert str(error).endswith(
+        "check that server.base_url names the Smart Flows server, with its path prefix"
+        " if it has one."
+    )
+
+
+def test_server_error_has_no_base_url_hint() -> None:
+    error = error_for_response(_response(500, "", "text/html"), api_key=True, redact=str)
+
+    assert "server.base_url" not in str(error)
