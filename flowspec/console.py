@@ -147,11 +147,17 @@ class LiveView:
         self._live.console.print(line, soft_wrap=True, highlight=False)
 
     def _render(self) -> Group:
+        # rich redraws from its own thread; dict.copy() is one step under the GIL, so the
+        # loop thread cannot change the dictionary while it is read.
+        active_runs = list(self._active.copy().values())
+        shown = max(1, self._console.height - 3)
         table = Table.grid(padding=(0, 2))
-        for active in list(self._active.values()):
+        for active in active_runs[:shown]:
             table.add_row(
                 Text(active.name), active.status, f"{active.percentage:>3}%", Text(active.message)
             )
+        if len(active_runs) > shown:
+            table.add_row(Text(f"… and {len(active_runs) - shown} more running"))
         return Group(self._progress, table)
 
 

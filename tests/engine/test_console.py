@@ -125,3 +125,21 @@ def test_count_verdicts_skips_absent() -> None:
 
     assert count_verdicts([result(run, Verdict.SKIPPED)]) == "1 run: 1 skipped"
     assert count_verdicts([]) == "0 runs"
+
+
+def test_live_view_caps_active_lines() -> None:
+    console, stream = make_console(terminal=True)
+    console.height = 5
+    runs = plan_runs(
+        [job("http://127.0.0.1:1/", *[entry(f"r{number}", "f") for number in range(6)])]
+    )
+
+    with LiveView(console, total=6) as view:
+        for run in runs:
+            view.run_started(run)
+        console.print(view._render())
+
+    output = stream.getvalue()
+    assert "engine/r1" in output
+    assert "engine/r5" not in output
+    assert "… and 4 more running" in output
