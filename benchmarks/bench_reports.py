@@ -5,7 +5,8 @@ messages, every run with one document) and times, best of ``--repeat``:
 
 - each writer's ``render`` against ``json.dumps`` of the same JSON document,
 - ``read_report`` (JSON parsing, schema validation, rebuilding the result)
-  against ``json.loads`` of the same file,
+  against ``json.loads`` of the same file, and the two schema checks alone
+  (jsonschema, and the compiled check that spares it on valid reports),
 - ``select_shard`` for 8 shards, for scale.
 
     python benchmarks/bench_reports.py [--runs 5000] [--repeat 5]
@@ -27,6 +28,7 @@ from flowspec.diagnostics import Location
 from flowspec.plan import Run
 from flowspec.report import REPORT_WRITERS, read_report
 from flowspec.report.jsonreport import to_document
+from flowspec.report.reading import _validator, is_valid_report
 from flowspec.results import DocumentResult, JobFileInfo, RunResult, SuiteResult, Verdict
 from flowspec.selection import select_shard
 from flowspec.spec.model import Entry, JobFile, RunSettings, Server
@@ -132,6 +134,10 @@ def main() -> None:
         reading = best(lambda: read_report(path), options.repeat)
     rows.append(("json.loads (baseline)", loads, 1.0))
     rows.append(("read_report", reading, reading / loads))
+    full_check = best(lambda: list(_validator().iter_errors(document)), options.repeat)
+    quick_check = best(lambda: is_valid_report(document), options.repeat)
+    rows.append(("jsonschema validation alone", full_check, full_check / loads))
+    rows.append(("compiled schema check alone", quick_check, quick_check / loads))
 
     plan = build_plan(options.runs)
     sharding = best(lambda: [select_shard(plan, k, 8) for k in range(1, 9)], options.repeat)

@@ -2,13 +2,18 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
-from report_support import make_run, make_suite
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from report_support import make_run, make_suite, report_validator, suite_results
 
 from flowspec import __version__
 from flowspec.errors import ExitCode, ReportError
 from flowspec.report import REPORT_WRITERS, read_report
+from flowspec.report.reading import is_valid_report
+from flowspec.results import SuiteResult
 
 
 def valid_report() -> dict[str, object]:
@@ -155,3 +160,40 @@ def test_read_report_duplicate_run_id(tmp_path: Path) -> None:
 
     assert diagnostic.location.pointer == "/runs/2/id"
     assert diagnostic.message == "invalid report: run id 'r-1' appears again (first at /runs/0)"
+
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=30),
+    lambda children: st.lists(children, max_size=3) | st.dictionaries(st.text(), children),
+    max_leaves=5,
+)
+
+
+def _places(node: Any, path: tuple[str | int, ...] = ()) -> list[tuple[str | int, ...]]:
+    """List the path of every value inside ``node``, containers included."""
+    places = [path]
+    if isinstance(node, dict):
+        for key, value in node.items():
+            places += _places(value, (*path, key))
+    elif isinstance(node, list):
+        for index, value in enumerate(node):
+            places += _places(value, (*path, index))
+    return places
+
+
+@settings(max_examples=60, suppress_health_check=[HealthCheck.too_slow])
+@given(result=suite_results(), data=st.data())
+def test_quick_check_never_more_lenient(result: SuiteResult, data: st.DataObject) -> None:
+    document = json.loads(REPORT_WRITERS["json"].render(result))
+    place = data.draw(st.sampled_from(_places(document)[1:]))
+    parent = document
+    for key in place[:-1]:
+        parent = parent[key]
+    parent[place[-1]] = data.draw(json_values)
+
+    if is_valid_report(document):
+        assert report_validator().is_valid(document)
+
+
+def test_quick_check_accepts_written_report() -> None:
+    assert is_valid_report(valid_report())
