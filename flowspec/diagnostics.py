@@ -24,12 +24,17 @@ class Location:
 
 @dataclass(frozen=True, order=True)
 class Diagnostic:
-    """One problem at one location, with an optional hint on what to do."""
+    """One problem at one location, with an optional hint on what to do.
+
+    A ``note`` is no problem itself. ``not_shown`` is the number of problems
+    that a note such as "5 more errors not shown" stands for, so counts stay true.
+    """
 
     location: Location
     message: str
     hint: str | None = None
     severity: str = "error"
+    not_shown: int = 0
 
     def __str__(self) -> str:
         text = f"{self.location}: {self.severity}: {self.message}"

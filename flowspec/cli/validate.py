@@ -33,12 +33,24 @@ def format_text(checks: Sequence[FileCheck]) -> str:
 def summary(checks: Sequence[FileCheck]) -> str:
     """Return the closing count: ``2 errors in 1 of 3 files`` or ``3 files valid``."""
     total = len(checks)
-    errors = sum(len(check.diagnostics) for check in checks)
+    errors = sum(error_count(check) for check in checks)
     invalid = sum(1 for check in checks if check.diagnostics)
     if not errors:
         return f"{_count(total, 'file')} valid"
     where = f"{invalid} of {_count(total, 'file')}" if total > 1 else "1 file"
     return f"{_count(errors, 'error')} in {where}"
+
+
+def error_count(check: FileCheck) -> int:
+    """Return the number of problems in ``check``, those a note leaves out included.
+
+    A note ("5 more errors not shown") is no problem itself, but the errors it
+    stands for are.
+    """
+    return sum(
+        diagnostic.not_shown if diagnostic.severity == "note" else 1
+        for diagnostic in check.diagnostics
+    )
 
 
 def _count(number: int, noun: str) -> str:
@@ -53,13 +65,13 @@ def format_json(checks: Sequence[FileCheck]) -> str:
         "summary": {
             "files": len(checks),
             "invalid_files": sum(1 for check in checks if check.diagnostics),
-            "errors": sum(len(check.diagnostics) for check in checks),
+            "errors": sum(error_count(check) for check in checks),
         },
         "files": [
             {
                 "path": str(check.path),
                 "valid": not check.diagnostics,
-                "errors": len(check.diagnostics),
+                "errors": error_count(check),
             }
             for check in checks
         ],
@@ -98,7 +110,13 @@ def _annotation(diagnostic: Diagnostic) -> str:
     if location.column is not None:
         properties.append(f"col={location.column}")
     text = diagnostic.message + (f"; {diagnostic.hint}" if diagnostic.hint else "")
-    return f"::{diagnostic.severity} {','.join(properties)}::{_escape_data(text)}"
+    command = _GITHUB_COMMANDS.get(diagnostic.severity, "error")
+    return f"::{command} {','.join(properties)}::{_escape_data(text)}"
+
+
+# GitHub Actions knows the workflow commands error, warning and notice; it
+# prints any other command, such as ``::note``, as plain text.
+_GITHUB_COMMANDS = {"error": "error", "warning": "warning", "note": "notice"}
 
 
 def _escape_data(text: str) -> str:

@@ -159,5 +159,6 @@ def _capped(diagnostics: list[Diagnostic], name: str, max_errors: int) -> list[D
         f"{hidden} more error{'s' if hidden != 1 else ''} not shown; "
         f"only the first {max_errors} of each file are reported",
         severity="note",
+        not_shown=hidden,
     )
     return [*diagnostics[:max_errors], note]

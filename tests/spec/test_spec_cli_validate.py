@@ -174,3 +174,54 @@ def test_validate_module_imports_heavy_libraries_lazily() -> None:
         "click",
         "flowspec.errors",
     }
+
+
+CODE_XSD = """\
+<xs:schema xmlns:xs="http://www.w3.org/2001/XMLSchema">
+  <xs:element name="codes"><xs:complexType><xs:sequence>
+    <xs:element name="code" type="xs:integer" maxOccurs="unbounded"/>
+  </xs:sequence></xs:complexType></xs:element>
+</xs:schema>
+"""
+
+
+def write_xml_with_errors(write: Write, error_count: int) -> Path:
+    """Write a job file whose one XML input breaks its XSD ``error_count`` times."""
+    path = write(
+        HEADER + "flows:\n  - {name: a, flow: f, input: {xml: in.xml, schema: codes.xsd}}\n"
+    )
+    (path.parent / "codes.xsd").write_text(CODE_XSD)
+    codes = "".join(f"  <code>x{index}</code>\n" for index in range(error_count))
+    (path.parent / "in.xml").write_text(f"<codes>\n{codes}</codes>\n")
+    return path
+
+
+def test_text_count_includes_errors_not_shown(write: Write) -> None:
+    lines = run("validate", write_xml_with_errors(write, 25))[1].splitlines()
+    assert lines[-3].endswith(
+        "note: 5 more errors not shown; only the first 20 of each file are reported"
+    )
+    assert lines[-1] == "25 errors in 1 file"
+
+
+def test_json_counts_exclude_note_itself(write: Write) -> None:
+    document = json.loads(run("validate", "--format", "json", write_xml_with_errors(write, 25))[1])
+    assert document["summary"]["errors"] == 25
+    assert document["files"][0]["errors"] == 25
+    assert len(document["errors"]) == 21
+    assert document["errors"][-1]["severity"] == "note"
+
+
+def test_json_count_without_note(write: Write) -> None:
+    document = json.loads(run("validate", "--format", "json", write_xml_with_errors(write, 3))[1])
+    assert document["summary"]["errors"] == 3
+    assert len(document["errors"]) == 3
+
+
+def test_github_writes_note_as_notice(write: Write) -> None:
+    lines = run("validate", "--format", "github", write_xml_with_errors(write, 21))[1].splitlines()
+    assert lines[-2].startswith("::notice file=")
+    assert lines[-2].endswith(
+        "::1 more error not shown; only the first 20 of each file are reported"
+    )
+    assert lines[-1] == "21 errors in 1 file"
