@@ -18,6 +18,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from flowspec.errors import UsageError
+from flowspec.report._details import count_noun
 from flowspec.report.jsonreport import as_utc
 from flowspec.results import JobFileInfo, RunResult, SuiteResult, Verdict
 
@@ -43,6 +44,7 @@ def merge_results(results: Sequence[SuiteResult]) -> SuiteResult:
     position = {job.path: number for number, job in enumerate(job_files)}
     runs.sort(key=lambda run: (position.get(run.job_file, len(position)), run.line, run.name))
 
+    _warn_on_split_runs(runs)
     incomplete = _still_incomplete(ordered, sources)
     stop_reasons = [result.stop_reason for result in incomplete]
     return SuiteResult(
@@ -110,3 +112,31 @@ def _still_incomplete(
         if open_runs or not any(replaced):
             incomplete.append(result)
     return incomplete
+
+
+def _warn_on_split_runs(runs: Sequence[RunResult]) -> None:
+    """Warn when one run appears under several ids, a sign of differently named job files.
+
+    Run ids hash the job file path as given, so shards started with
+    ``suite.yaml`` and ``./ci/../suite.yaml`` disagree on every id and on which
+    shard runs what: some runs ran twice and others may not have run at all.
+    """
+    paths: dict[tuple[str, int, str, str], set[str]] = {}
+    for run in runs:
+        key = (run.name, run.line, run.flow, run.job_file.name)
+        paths.setdefault(key, set()).add(run.job_file.as_posix())
+    split = {key: found for key, found in paths.items() if len(found) > 1}
+    if not split:
+        return
+
+    (name, *_), found = next(iter(split.items()))
+    verb = "appears" if len(split) == 1 else "appear"
+    logger.warning(
+        "%s %s under several ids, for example %s from %s: the reports name the same"
+        " job file by different paths, so their shards may have skipped or repeated runs;"
+        " give every shard the same job file paths, relative to the same folder",
+        count_noun(len(split), "run"),
+        verb,
+        name,
+        " and ".join(sorted(found)),
+    )

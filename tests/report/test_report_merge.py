@@ -203,6 +203,35 @@ def test_merge_warns_on_changed_job_file(caplog: pytest.LogCaptureFixture) -> No
     assert "differs between the merged reports" in caplog.text
 
 
+def test_merge_warns_on_job_file_named_twice(caplog: pytest.LogCaptureFixture) -> None:
+    relative = Path("suites/invoices.yaml")
+    absolute = Path("/ci/checkout/suites/invoices.yaml")
+    one = make_suite(make_run("a", run_id="r-rel", job_file=relative), job_files=(relative,))
+    two = make_suite(make_run("a", run_id="r-abs", job_file=absolute), job_files=(absolute,))
+
+    merged = merge_results([one, two])
+
+    assert len(merged.runs) == 2
+    assert len(caplog.records) == 1
+    assert (
+        caplog.records[0]
+        .getMessage()
+        .startswith(
+            "1 run appears under several ids, for example a from /ci/checkout/suites/invoices.yaml"
+            " and suites/invoices.yaml: the reports name the same job file by different paths"
+        )
+    )
+
+
+def test_merge_same_paths_no_warning(caplog: pytest.LogCaptureFixture) -> None:
+    one = make_suite(make_run("a"), make_run("b", line=9))
+    two = make_suite(make_run("a", Verdict.FAILED), started_at=START + timedelta(minutes=1))
+
+    merge_results([one, two])
+
+    assert caplog.records == []
+
+
 def test_merge_nothing_is_usage_error() -> None:
     with pytest.raises(UsageError, match="no reports to merge"):
         merge_results([])
