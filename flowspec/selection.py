@@ -97,8 +97,22 @@ def select_rerun(runs: Sequence[Run], ids: Collection[str]) -> list[Run]:
 
     Ids with no matching run (the job file changed since the report) are
     logged and ignored. The runs they wait for through ``after`` are not added.
+    Raises ``UsageError`` when no id matches, because a rerun that runs nothing
+    would pass while the failures were never run again.
     """
     selected = [run for run in runs if run.id in ids]
+    if ids and not selected:
+        missing = (
+            "the 1 run that did not pass in the report is not"
+            if len(ids) == 1
+            else f"none of the {len(ids)} runs that did not pass in the report is"
+        )
+        raise UsageError(
+            f"{missing} in these job files; run ids hash the job file paths as given, so give"
+            " the job files by the same paths, from the same folder, as the run that wrote"
+            " the report"
+        )
+
     unknown = set(ids) - {run.id for run in runs}
     if unknown:
         logger.warning(

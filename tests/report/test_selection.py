@@ -158,3 +158,16 @@ def test_select_rerun_ignores_unknown_ids(caplog: pytest.LogCaptureFixture) -> N
 
     assert [run.id for run in selected] == ["a"]
     assert "1 failed run(s) from the report are no longer in the job files: gone" in caplog.text
+
+
+def test_select_rerun_no_match_is_usage_error() -> None:
+    with pytest.raises(UsageError) as caught:
+        select_rerun([make_plan_run("a")], {"gone-1", "gone-2"})
+
+    assert str(caught.value).startswith(
+        "none of the 2 runs that did not pass in the report is in these job files;"
+    )
+
+
+def test_select_rerun_nothing_failed_selects_nothing() -> None:
+    assert select_rerun([make_plan_run("a")], set()) == []
