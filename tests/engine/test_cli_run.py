@@ -8,6 +8,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -300,3 +301,30 @@ def test_secrets_in_no_output(serve: Callable[..., Emulator], tmp_path: Path) ->
         assert secret not in stderr
         for path in files:
             assert secret.encode() not in path.read_bytes(), path
+
+
+def test_second_sigint_aborts_at_once(serve: Callable[..., Emulator], tmp_path: Path) -> None:
+    # Cancel requests take 5 s, so the first SIGINT leaves flowspec busy cleaning up.
+    emulator = serve({"latency": {"endpoints": ["cancel"], "delay": "5s"}})
+    job = write_job(tmp_path, "  - {name: endless, flow: long}\n", server=URL_SERVER)
+    out = tmp_path / "out"
+    process = start_flowspec(
+        "run", str(job), "--output-dir", str(out), env={"URL": emulator.url, "KEY": API_KEY}
+    )
+    assert process.stdout is not None
+    for line in process.stdout:
+        if line.startswith("RUNNING"):
+            break
+
+    process.send_signal(signal.SIGINT)
+    assert process.stderr is not None
+    first_notice = process.stderr.readline()
+    started = time.monotonic()
+    process.send_signal(signal.SIGINT)
+    _, stderr = process.communicate(timeout=30)
+
+    assert "stopping" in first_notice
+    assert process.returncode == 130
+    assert "aborting without cleanup" in stderr
+    assert time.monotonic() - started < 4
+    assert not (out / "report.json").exists()
