@@ -38,7 +38,7 @@ __all__ = ["FileCheck", "JobFile", "check_job_files", "load_job_files"]
 class XmlCheck(Protocol):
     """What the spec needs of ``flowspec.xmlcheck.XmlChecker``."""
 
-    def check(self, xml_path: Path, xsd_path: Path | None = None) -> list[Diagnostic]: ...
+    def check_many(self, items: Sequence[tuple[Path, Path | None]]) -> list[list[Diagnostic]]: ...
 
 
 @dataclass(frozen=True)
@@ -72,11 +72,20 @@ def check_job_files(
 ) -> list[FileCheck]:
     """Check each job file; never raises for a problem in the files."""
     environment = os.environ if environ is None else environ
-    checker = _xml_checker() if check_xml else None
-    checks = []
+    loaded = []
     for path in paths:
         with garbage_collection_paused():
-            checks.append(_check_file(Path(path), environment, checker))
+            loaded.append(_check_file(Path(path), environment))
+    if not check_xml:
+        return [check for check, _ in loaded]
+
+    # All XML files of all job files go to the checker at once, so that it
+    # can spread them over idle cores.
+    items = [_xml_items(entries) for _, entries in loaded]
+    results = iter(_xml_checker().check_many([item for file in items for item in file]))
+    checks = []
+    for (check, _), file_items in zip(loaded, items, strict=True):
+        checks.append(_with_xml(check, [next(results) for _ in file_items]))
     return checks
 
 
@@ -86,19 +95,24 @@ def _xml_checker() -> XmlCheck:
     return XmlChecker()
 
 
-def _check_file(path: Path, environ: Mapping[str, str], checker: XmlCheck | None) -> FileCheck:
+def _check_file(path: Path, environ: Mapping[str, str]) -> tuple[FileCheck, list[Entry]]:
+    """Check one job file without its XML; return the outcome and the entries built."""
     try:
         raw = read_bytes(path)
         document = parse_yaml(path, decode(path, raw))
     except SpecError as exc:
-        return FileCheck(path, None, ordered(exc.diagnostics))
+        return FileCheck(path, None, ordered(exc.diagnostics)), []
 
     sha256 = hashlib.sha256(raw).hexdigest()
     job, entries, diagnostics = _check_document(document, sha256, environ)
-    xml_diagnostics = _xml_diagnostics(entries, checker) if checker is not None else []
-    if diagnostics or xml_diagnostics:
-        return FileCheck(path, None, ordered(diagnostics) + ordered(xml_diagnostics))
-    return FileCheck(path, job, ())
+    return FileCheck(path, job, ordered(diagnostics)), entries
+
+
+def _with_xml(check: FileCheck, results: list[list[Diagnostic]]) -> FileCheck:
+    xml_diagnostics = ordered(diagnostic for result in results for diagnostic in result)
+    if not xml_diagnostics:
+        return check
+    return FileCheck(check.path, None, check.diagnostics + xml_diagnostics)
 
 
 def _check_document(
@@ -140,18 +154,13 @@ def _entries(builder: Builder, data: dict[str, object]) -> list[Entry]:
     return [entry for entry in built if entry is not None]
 
 
-def _xml_diagnostics(entries: Sequence[Entry], checker: XmlCheck) -> list[Diagnostic]:
-    diagnostics: list[Diagnostic] = []
-    checked: set[tuple[Path, Path | None]] = set()
+def _xml_items(entries: Sequence[Entry]) -> list[tuple[Path, Path | None]]:
+    """Return each (XML file, XSD) pair that the entries reference, once, in entry order."""
+    items: dict[tuple[Path, Path | None], None] = {}
     for entry in entries:
-        if not isinstance(entry.input, XmlInput):
-            continue
-        for file in entry.input.files:
-            key = (file, entry.input.schema)
-            if key not in checked:
-                checked.add(key)
-                diagnostics.extend(checker.check(file, entry.input.schema))
-    return diagnostics
+        if isinstance(entry.input, XmlInput):
+            items.update(dict.fromkeys((file, entry.input.schema) for file in entry.input.files))
+    return list(items)
 
 
 def ordered(diagnostics: Iterable[Diagnostic]) -> tuple[Diagnostic, ...]:

@@ -225,3 +225,17 @@ def test_github_writes_note_as_notice(write: Write) -> None:
         "::1 more error not shown; only the first 20 of each file are reported"
     )
     assert lines[-1] == "21 errors in 1 file"
+
+
+def test_xml_problems_stay_with_their_job_file(write: Write) -> None:
+    first = write_xml_with_errors(write, 2)
+    second = write(HEADER + "flows:\n  - {name: b, flow: f, input: {xml: other.xml}}\n", "two.yaml")
+    (second.parent / "other.xml").write_text("<open>")
+    document = json.loads(run("validate", "--format", "json", first, second)[1])
+    assert [record["errors"] for record in document["files"]] == [2, 1]
+    assert {e["file"] for e in document["errors"] if e["job_file"] == str(first)} == {
+        str(first.parent / "in.xml")
+    }
+    assert {e["file"] for e in document["errors"] if e["job_file"] == str(second)} == {
+        str(second.parent / "other.xml")
+    }
