@@ -34,6 +34,7 @@ from flowspec.report._details import (
 from flowspec.report._text import single_line
 from flowspec.report.jsonreport import as_utc, count_verdicts, format_timestamp
 from flowspec.report.merge import merge_results
+from flowspec.report.reading import parse_report
 from flowspec.results import SuiteResult, Verdict
 
 _VERDICT_STYLES = {
@@ -137,8 +138,18 @@ def report_group() -> None:
     """Show and merge result reports written by 'flowspec run --report json:PATH'."""
 
 
+#: The path that names standard input, by the usual command-line convention.
+_STDIN = Path("-")
+
+
+def _read(path: Path) -> SuiteResult:
+    if path == _STDIN:
+        return parse_report(sys.stdin.buffer.read(), Path("<stdin>"))
+    return read_report(path)
+
+
 @report_group.command("show")
-@click.argument("report", type=click.Path(path_type=Path, dir_okay=False))
+@click.argument("report", type=click.Path(path_type=Path, dir_okay=False, allow_dash=True))
 @click.option(
     "--format",
     "output_format",
@@ -150,13 +161,15 @@ def report_group() -> None:
 def show_command(report: Path, output_format: str) -> None:
     """Print a JSON report as a table, or in another report format.
 
+    A REPORT of - is read from standard input.
+
     \b
     Exit codes:
       0  the run was complete, and every run passed or was skipped
       1  some run failed, had an error or timed out, or the run was incomplete
       2  REPORT cannot be read or does not match the report schema
     """
-    result = read_report(report)
+    result = _read(report)
     if output_format != "text":
         sys.stdout.buffer.write(REPORT_WRITERS[output_format].render(result))
         sys.stdout.buffer.flush()
@@ -174,7 +187,12 @@ def _print_text(result: SuiteResult) -> None:
 
 
 @report_group.command("merge")
-@click.argument("reports", nargs=-1, required=True, type=click.Path(path_type=Path, dir_okay=False))
+@click.argument(
+    "reports",
+    nargs=-1,
+    required=True,
+    type=click.Path(path_type=Path, dir_okay=False, allow_dash=True),
+)
 @click.option(
     "--report",
     "targets",
@@ -187,7 +205,9 @@ def merge_command(reports: tuple[Path, ...], targets: tuple[ReportTarget, ...]) 
     """Combine the JSON reports of shards or reruns into one.
 
     A run that appears in several REPORTS is taken from the report that
-    ended last. The merged run is complete only if every report is.
+    ended last. An incomplete report keeps the merge incomplete until later
+    reports replace its runs that did not pass. A REPORT of - is read from
+    standard input.
 
     \b
     Exit codes:
@@ -196,7 +216,9 @@ def merge_command(reports: tuple[Path, ...], targets: tuple[ReportTarget, ...]) 
       2  a report cannot be read, or an option is wrong
     """
     check_report_targets(targets)
-    merged = merge_results([read_report(path) for path in reports])
+    if reports.count(_STDIN) > 1:
+        raise UsageError("standard input (-) can be given only once among the REPORTS")
+    merged = merge_results([_read(path) for path in reports])
     write_reports(merged, targets)
     listed, unselected = without_unselected(merged)
     note = f" ({unselected_note(unselected)})" if unselected else ""

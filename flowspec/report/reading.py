@@ -61,7 +61,22 @@ def read_report(path: Path) -> SuiteResult:
     Raises ``ReportError`` (exit 2) when the file is missing, not JSON, written
     by a newer flowspec, or does not match the schema.
     """
-    document = _load_json(path)
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError as exc:
+        raise _error(Location(str(path)), "report file not found", "check the path") from exc
+    except OSError as exc:
+        raise _error(Location(str(path)), f"cannot read report file: {exc}") from exc
+    return parse_report(data, path)
+
+
+def parse_report(data: bytes, path: Path) -> SuiteResult:
+    """Check the bytes of a JSON report and rebuild the result; ``path`` names them in errors.
+
+    Raises ``ReportError`` like ``read_report``. For reports that do not come
+    from a file, such as standard input.
+    """
+    document = _load_json(data, path)
     _check_format_version(path, document)
     _check_schema(path, document)
     _check_timestamps(path, document)
@@ -73,12 +88,10 @@ def _error(location: Location, message: str, hint: str | None = _HINT) -> Report
     return ReportError([Diagnostic(location, message, hint)])
 
 
-def _load_json(path: Path) -> Any:
+def _load_json(data: bytes, path: Path) -> Any:
     try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError as exc:
-        raise _error(Location(str(path)), "report file not found", "check the path") from exc
-    except (OSError, UnicodeDecodeError) as exc:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
         raise _error(Location(str(path)), f"cannot read report file: {exc}") from exc
 
     try:

@@ -265,3 +265,26 @@ def test_show_line_break_in_name_stays_one_row(tmp_path: Path) -> None:
     assert lines[2].endswith("invoices[evil\\nline.xml]")
     assert lines[3].endswith("reason: first\\nsecond")
     assert lines[4].endswith("letter")
+
+
+def test_show_reads_standard_input() -> None:
+    data = REPORT_WRITERS["json"].render(make_suite(make_run("from-pipe")))
+
+    outcome = CliRunner().invoke(main, ["report", "show", "-"], input=data)
+
+    assert outcome.exit_code == 0
+    assert "from-pipe" in outcome.output
+
+
+def test_show_broken_standard_input_located() -> None:
+    outcome = CliRunner().invoke(main, ["report", "show", "-"], input=b'{"runs": ')
+
+    assert outcome.exit_code == 2
+    assert outcome.output.startswith("<stdin>:1:10: error: invalid JSON: Expecting value")
+
+
+def test_merge_standard_input_only_once(tmp_path: Path) -> None:
+    outcome = invoke("report", "merge", "-", "-", "--report", f"json:{tmp_path / 'm.json'}")
+
+    assert outcome.exit_code == 2
+    assert "standard input (-) can be given only once" in outcome.output
