@@ -74,13 +74,23 @@ def parse_report_target(text: str) -> ReportTarget:
     return ReportTarget(name, Path(path))
 
 
-def check_report_targets(targets: Sequence[ReportTarget]) -> None:
-    """Reject targets that would overwrite each other or cannot be written, before a run starts."""
+def check_report_targets(targets: Sequence[ReportTarget], *, inputs: Sequence[Path] = ()) -> None:
+    """Reject targets that would overwrite each other or cannot be written, before a run starts.
+
+    ``inputs`` are files the command reads, such as job files, which a report
+    must not replace.
+    """
+    protected = {Path(os.path.realpath(path)): path for path in inputs}
     seen: dict[Path, ReportTarget] = {}
     for target in targets:
         key = Path(os.path.realpath(target.path))
         if key in seen:
             raise UsageError(f"report targets {seen[key]} and {target} write the same file")
+        if key in protected:
+            raise UsageError(
+                f"report target {target} would overwrite the input file {protected[key]};"
+                " give another report path"
+            )
         check_writable(target.path)
         seen[key] = target
 

@@ -260,3 +260,17 @@ def test_write_reports_bad_step_summary_only_warns(
     assert path.is_file()
     assert len(caplog.records) == 1
     assert "cannot append the job summary to GITHUB_STEP_SUMMARY=" in caplog.records[0].getMessage()
+
+
+def test_check_report_targets_input_protected(tmp_path: Path) -> None:
+    job_file = tmp_path / "suite.yaml"
+    job_file.write_text("version: 1\n", encoding="utf-8")
+    target = ReportTarget("junit", tmp_path / "." / "suite.yaml")
+
+    with pytest.raises(UsageError) as caught:
+        check_report_targets([target], inputs=[job_file])
+
+    assert str(caught.value) == (
+        f"report target {target} would overwrite the input file {job_file};"
+        " give another report path"
+    )
