@@ -27,7 +27,7 @@ class Diagnostic:
     """One problem at one location, with an optional hint on what to do.
 
     A ``note`` is no problem itself. ``not_shown`` is the number of problems
-    that a note such as "5 more errors not shown" stands for, so counts stay true.
+    that a note such as "5 more errors not shown" represents, so counts stay true.
     """
 
     location: Location

@@ -45,7 +45,7 @@ def error_count(check: FileCheck) -> int:
     """Return the number of problems in ``check``, those a note leaves out included.
 
     A note ("5 more errors not shown") is no problem itself, but the errors it
-    stands for are.
+    counts are.
     """
     return sum(
         diagnostic.not_shown if diagnostic.severity == "note" else 1
@@ -114,7 +114,7 @@ def _annotation(diagnostic: Diagnostic) -> str:
     return f"::{command} {','.join(properties)}::{_escape_data(text)}"
 
 
-# GitHub Actions knows the workflow commands error, warning and notice; it
+# GitHub Actions accepts the workflow commands error, warning and notice, and it
 # prints any other command, such as ``::note``, as plain text.
 _GITHUB_COMMANDS = {"error": "error", "warning": "warning", "note": "notice"}
 

@@ -239,3 +239,23 @@ def test_xml_problems_stay_with_their_job_file(write: Write) -> None:
     assert {e["file"] for e in document["errors"] if e["job_file"] == str(second)} == {
         str(second.parent / "other.xml")
     }
+
+
+def test_validate_skips_run_and_report_imports(write: Write) -> None:
+    import subprocess
+    import sys
+
+    script = (
+        "import sys\n"
+        "from click.testing import CliRunner\n"
+        "from flowspec.cli import main\n"
+        "CliRunner().invoke(main, ['validate', '--no-xml', sys.argv[1]])\n"
+        "print(sorted({'httpx', 'rich', 'flowspec.engine'} & set(sys.modules)))\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script, str(write(VALID))],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert result.stdout == "[]\n"
