@@ -8,15 +8,17 @@ project file, so both accept exactly the same kinds and keys. List values
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
-
-import jsonschema
 
 from flowspec.diagnostics import Diagnostic, Location
 from flowspec.emulator.faults import FAULT_KINDS, FaultSettings, parse_faults
 from flowspec.errors import SpecError
 from flowspec.schemas import EMULATOR_PROJECT, load_schema
+from flowspec.spec.schema_check import schema_diagnostics
+from flowspec.spec.yamlload import parse_yaml
 
 _LIST_KEYS = {"endpoints"}
 
@@ -32,7 +34,7 @@ def faults_from_options(options: Sequence[str]) -> FaultSettings:
             problems.append(_problem(option, str(exc)))
             continue
         data[kind] = settings
-        problems += [_problem(option, message) for message in _schema_messages(kind, settings)]
+        problems += _schema_problems(option, kind, settings)
     if problems:
         raise SpecError(problems)
     return parse_faults(data)
@@ -62,12 +64,17 @@ def _value(key: str, text: str) -> Any:
     return text
 
 
-def _schema_messages(kind: str, settings: dict[str, Any]) -> list[str]:
+def _schema_problems(option: str, kind: str, settings: dict[str, Any]) -> list[Diagnostic]:
+    """Check one option's settings with the messages a project file's faults section gets."""
     schema = load_schema(EMULATOR_PROJECT)
     fault_schema = {"$defs": schema["$defs"], **schema["$defs"]["faults"]}
-    validator = jsonschema.Draft202012Validator(fault_schema)
-    return [error.message for error in validator.iter_errors({kind: settings})]
+    # JSON is YAML, so the settings become a document that the schema check can read.
+    document = parse_yaml(Path(f"--fault {option}"), json.dumps({kind: settings}))
+    return [
+        _problem(option, diagnostic.message, diagnostic.hint)
+        for diagnostic in schema_diagnostics(document, fault_schema)
+    ]
 
 
-def _problem(option: str, message: str) -> Diagnostic:
-    return Diagnostic(Location(f"--fault {option}"), message)
+def _problem(option: str, message: str, hint: str | None = None) -> Diagnostic:
+    return Diagnostic(Location(f"--fault {option}"), message, hint)

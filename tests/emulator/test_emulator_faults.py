@@ -211,9 +211,22 @@ def test_fault_options_build_rules() -> None:
     [
         pytest.param("meteor", "unknown fault kind 'meteor'", id="unknown-kind"),
         pytest.param("rate_limit:first", "expected key=value", id="no-value"),
-        pytest.param("rate_limit:colour=red", "colour", id="unknown-key"),
-        pytest.param("rate_limit:probability=2", "2", id="probability-too-high"),
-        pytest.param("rate_limit:endpoints=moon", "moon", id="unknown-endpoint"),
+        pytest.param("rate_limit:colour=red", "error: unknown key 'colour'", id="unknown-key"),
+        pytest.param(
+            "rate_limit:firts=2", "error: unknown key 'firts'; did you mean 'first'?", id="key-typo"
+        ),
+        pytest.param(
+            "rate_limit:probability=2",
+            "error: 'rate_limit.probability' must be at most 1, not 2",
+            id="probability-too-high",
+        ),
+        pytest.param(
+            "rate_limit:first=x",
+            "error: 'rate_limit.first' must be an integer, not the string 'x'",
+            id="wrong-type",
+        ),
+        pytest.param("latency", "error: missing required key 'delay' in latency", id="no-delay"),
+        pytest.param("rate_limit:endpoints=moon", "not 'moon'", id="unknown-endpoint"),
     ],
 )
 def test_invalid_fault_option_is_rejected(option: str, expected: str) -> None:
