@@ -162,10 +162,32 @@ def validate_command(files: tuple[Path, ...], output_format: str, check_xml: boo
     """
     from flowspec.spec import check_job_files
 
-    checks = check_job_files(list(files), check_xml=check_xml)
+    checks = [
+        _with_emulator_project(check) for check in check_job_files(list(files), check_xml=check_xml)
+    ]
     click.echo(FORMATS[output_format](checks), nl=False)
     if any(check.diagnostics for check in checks):
         raise click.exceptions.Exit(ExitCode.INVALID_INPUT)
+
+
+def _with_emulator_project(check: FileCheck) -> FileCheck:
+    """Add the problems of the emulator project that a valid job file serves, if any.
+
+    The spec checks only that the project file exists, because it does not
+    import the emulator; ``flowspec run`` would stop on the same problems.
+    """
+    if check.job is None or check.job.server.emulator_project is None:
+        return check
+
+    from flowspec.emulator.project import load_project
+    from flowspec.errors import SpecError
+    from flowspec.spec import FileCheck
+
+    try:
+        load_project(check.job.server.emulator_project)
+    except SpecError as exc:
+        return FileCheck(check.path, None, check.diagnostics + exc.diagnostics)
+    return check
 
 
 @click.command("schema")

@@ -259,3 +259,23 @@ def test_validate_skips_run_and_report_imports(write: Write) -> None:
         check=True,
     )
     assert result.stdout == "[]\n"
+
+
+def test_invalid_emulator_project_is_reported(write: Write) -> None:
+    path = write(
+        "version: 1\nserver: {base_url: 'emulator:project.yaml'}\nflows: [{name: a, flow: a}]\n"
+    )
+    (path.parent / "project.yaml").write_text("name: p\nflows:\n  - {id: a, input: nope}\n")
+    code, output = run("validate", path)
+    assert code == 2
+    assert output.splitlines()[0].startswith(f"{path.parent / 'project.yaml'}:3:")
+    assert "'flows[0].input' must be one of none, user, plugin, not 'nope'" in output
+    assert output.splitlines()[-1] == "1 error in 1 file"
+
+
+def test_valid_emulator_project_passes(write: Write) -> None:
+    path = write(
+        "version: 1\nserver: {base_url: 'emulator:project.yaml'}\nflows: [{name: a, flow: a}]\n"
+    )
+    (path.parent / "project.yaml").write_text("name: p\nflows:\n  - {id: a}\n")
+    assert run("validate", path) == (0, "1 file valid\n")
