@@ -30,6 +30,10 @@ _COMMANDS = {
 }
 
 
+# Libraries whose DEBUG and INFO records repeat what flowspec's own log says.
+_CHATTY_LIBRARIES = ("httpx", "httpcore", "asyncio", "uvicorn", "uvicorn.access", "uvicorn.error")
+
+
 class _FlowspecGroup(click.Group):
     """A click group that turns exceptions into messages and exit codes."""
 
@@ -82,7 +86,10 @@ def _reraise_with_traceback(ctx: click.Context) -> None:
     "--traceback", is_flag=True, help="Show the Python traceback when an error ends the command."
 )
 @click.option(
-    "-v", "--verbose", count=True, help="Log more: -v for each HTTP call, -vv for each poll."
+    "-v",
+    "--verbose",
+    count=True,
+    help="Log more: -v for each HTTP call, -vv for each poll, -vvv for library internals.",
 )
 def main(traceback: bool, verbose: int) -> None:
     """Validate and run Smart Flows job files.
@@ -95,7 +102,19 @@ def main(traceback: bool, verbose: int) -> None:
       3    the server could not be used (unreachable, credentials rejected)
       130  interrupted
     """
+    _configure_logging(verbose)
+
+
+def _configure_logging(verbose: int) -> None:
+    """Send flowspec's log records to standard error at the level ``-v`` asks for.
+
+    flowspec logs each HTTP call itself, so the libraries underneath stay at
+    WARNING unless ``-vvv`` asks for their internals too.
+    """
     level = logging.WARNING if verbose == 0 else logging.INFO if verbose == 1 else logging.DEBUG
     logging.basicConfig(
         level=level, stream=sys.stderr, format="%(levelname)s %(name)s: %(message)s"
     )
+    if verbose < 3:
+        for name in _CHATTY_LIBRARIES:
+            logging.getLogger(name).setLevel(logging.WARNING)
