@@ -10,6 +10,7 @@ compare ISO 8601 times, cut to the length of the given value, so
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -25,6 +26,10 @@ _ORDERING: dict[str, Callable[[str, str], bool]] = {
     "greaterThanOrEqualTo": lambda actual, value: actual >= value,
 }
 OPERATORS = ("equals", "in", "contains", *_ORDERING)
+
+# A leading part of an ISO 8601 UTC time as createdAt writes it
+# (2019-01-01T09:30:00.000Z): a year, a day or anything longer.
+_TIME_PREFIX = re.compile(r"\d{4}(-\d\d(-\d\d(T\d\d(:\d\d(:\d\d(\.\d{1,3})?Z?)?)?)?)?)?")
 
 
 @dataclass(frozen=True)
@@ -90,6 +95,14 @@ def _condition(data: dict[str, Any], pointer: str, keys: Sequence[str]) -> Condi
         raise bad_request(f"invalid filter at {pointer}/operator: expected one of {expected}")
     if not isinstance(values, list) or not all(isinstance(v, str) for v in values):
         raise bad_request(f"invalid filter at {pointer}/values: expected a list of strings")
+    if operator in _ORDERING:
+        for index, value in enumerate(values):
+            if not _TIME_PREFIX.fullmatch(value):
+                raise bad_request(
+                    f"invalid filter at {pointer}/values/{index}: {operator} compares times, "
+                    f"so {value!r} must be an ISO 8601 time such as 2019-01-01 or "
+                    "2019-01-01T09:30:00Z"
+                )
     return Condition(key, operator, tuple(values))
 
 

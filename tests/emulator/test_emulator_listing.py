@@ -175,6 +175,14 @@ async def test_filter_tree_selects(
             {"group": {"type": "and", "nodes": [condition("status", "like", "x")]}},
             id="bad-operator",
         ),
+        pytest.param(
+            {"group": {"type": "and", "nodes": [condition("createdAt", "lessThan", "zzz")]}},
+            id="ordering-not-a-time",
+        ),
+        pytest.param(
+            {"group": {"type": "and", "nodes": [condition("createdAt", "greaterThan", "2019-1")]}},
+            id="ordering-short-month",
+        ),
     ],
 )
 async def test_invalid_filter_gets_400(emulator_app: Any, body: dict[str, Any]) -> None:
@@ -211,3 +219,16 @@ async def test_list_filter_parameter_selects(emulator_app: Any) -> None:
     assert [e["flow"]["id"] for e in running.json()["content"]] == ["invoice"]
     assert [e["flow"]["id"] for e in letters.json()["content"]] == ["letter"]
     assert invalid.status_code == 400
+
+
+async def test_ordering_filter_names_bad_value(emulator_app: Any) -> None:
+    client, _ = build(emulator_app)
+    tree = {"type": "and", "nodes": [condition("createdAt", "lessThan", "2019-01-01", "soon")]}
+
+    response = await client.post("api/v1/flows/executions/filter", json={"group": tree})
+
+    assert response.status_code == 400
+    assert response.json()["message"] == (
+        "invalid filter at /group/nodes/0/condition/values/1: lessThan compares times, "
+        "so 'soon' must be an ISO 8601 time such as 2019-01-01 or 2019-01-01T09:30:00Z"
+    )
