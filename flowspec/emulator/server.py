@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import errno
 import logging
 import socket
 import threading
@@ -16,7 +17,7 @@ from flowspec.emulator.app import create_app
 from flowspec.emulator.executions import Clock
 from flowspec.emulator.faults import FaultSettings
 from flowspec.emulator.project import Project
-from flowspec.errors import FlowspecError
+from flowspec.errors import ExitCode, FlowspecError
 
 logger = logging.getLogger(__name__)
 
@@ -30,6 +31,12 @@ class EmulatorStartFailed(FlowspecError):
     """The emulator server could not start listening."""
 
 
+class AddressUnavailable(EmulatorStartFailed):
+    """The host and port given to listen on cannot be used, so the options are wrong."""
+
+    exit_code = ExitCode.INVALID_INPUT
+
+
 def bind_socket(host: str, port: int) -> socket.socket:
     """Bind a listening TCP socket on ``host``:``port`` (0 picks a free port)."""
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
@@ -41,8 +48,18 @@ def bind_socket(host: str, port: int) -> socket.socket:
         sock.bind((host, port))
     except OSError as exc:
         sock.close()
-        raise EmulatorStartFailed(f"cannot listen on {host}:{port}: {exc.strerror}") from exc
+        raise AddressUnavailable(
+            f"cannot listen on {host}:{port}: {exc.strerror}; {_bind_hint(exc)}"
+        ) from exc
     return sock
+
+
+def _bind_hint(exc: OSError) -> str:
+    if exc.errno == errno.EADDRINUSE:
+        return "another process uses that port: choose another port, or port 0 for a free one"
+    if exc.errno in (errno.EACCES, errno.EPERM):
+        return "ports below 1024 need privileges: choose a port from 1024, or port 0"
+    return "give a local address such as 127.0.0.1 and a free port, or port 0"
 
 
 def base_url(sock: socket.socket) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import signal
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -44,6 +45,23 @@ def test_invalid_fault_option_exits_2(tmp_path: Path) -> None:
 
     assert result.exit_code == 2
     assert "unknown fault kind 'meteor'" in result.output
+
+
+def test_port_in_use_exits_2(tmp_path: Path) -> None:
+    path = write_project(tmp_path, demo_project(), files())
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+
+        command = ["emulator", "--project", str(path), "--port", str(port)]
+        result = CliRunner().invoke(main, command)
+
+    assert result.exit_code == 2
+    assert result.output == (
+        f"Error: cannot listen on 127.0.0.1:{port}: Address already in use; another process "
+        "uses that port: choose another port, or port 0 for a free one\n"
+    )
 
 
 @pytest.mark.parametrize("stop", [signal.SIGTERM, signal.SIGINT], ids=["sigterm", "ctrl-c"])
