@@ -24,6 +24,13 @@ from flowspec.spec.yamlload import MarkedDocument, join_pointer, split_pointer
 # errors handled here always have them, so they are read as Any.
 _Error = Any
 
+# A value under one of these keys may be a credential, written in the file or
+# taken from the environment, so messages show its type but never the value.
+_SECRET_KEYS = {"auth", "api_key", "api_keys", "password"}
+
+# Keywords whose messages never quote the value.
+_VALUE_FREE_MESSAGES = {"minLength", "minItems", "uniqueItems", "propertyNames"}
+
 _VALIDATORS: dict[str, Draft202012Validator] = {}
 _ANNOTATIONS = {"title", "description", "examples", "$comment", "default"}
 _MAX_INLINE_DEPTH = 8
@@ -103,7 +110,31 @@ def _diagnostics(document: MarkedDocument, error: _Error) -> list[Diagnostic]:
         ]
     if keyword == "dependentRequired":
         return _dependent_required(document, error, path)
+    if _may_be_secret(path):
+        # Hints are left out because some quote the value.
+        return [_at(document, pointer, _secret_message(error, path))]
     return [_at(document, pointer, _message(error, path), _hint(document, error, pointer))]
+
+
+def _may_be_secret(path: Sequence[str | int]) -> bool:
+    return any(part in _SECRET_KEYS for part in path)
+
+
+def _secret_message(error: _Error, path: list[str | int]) -> str:
+    """Describe an invalid value that may be a secret without showing any part of it."""
+    if error.validator == "type":
+        expected = _type_names(error.validator_value)
+        return f"{_name(path)} must be {expected}, not {_kind_only(error.instance)}"
+    if error.validator in _VALUE_FREE_MESSAGES:
+        return _message(error, path)
+    return f"{_name(path)} is invalid (its value is not shown because it may be a secret)"
+
+
+def _kind_only(instance: Any) -> str:
+    for kind, name in _TYPE_NAMES.items():
+        if _JSON_TYPES[kind](instance):
+            return name
+    return "a value"
 
 
 def _at(
@@ -219,6 +250,17 @@ def _hint(document: MarkedDocument, error: _Error, pointer: str) -> str | None:
     return None
 
 
+_JSON_TYPES: dict[str, Callable[[Any], bool]] = {
+    "object": lambda instance: isinstance(instance, dict),
+    "array": lambda instance: isinstance(instance, list),
+    "string": lambda instance: isinstance(instance, str),
+    "integer": lambda instance: isinstance(instance, int) and not isinstance(instance, bool),
+    "number": lambda instance: isinstance(instance, float),
+    "boolean": lambda instance: isinstance(instance, bool),
+    "null": lambda instance: instance is None,
+}
+
+
 def _type_names(value: str | list[str]) -> str:
     names = [value] if isinstance(value, str) else value
     return " or ".join(_TYPE_NAMES.get(name, name) for name in names)
@@ -264,7 +306,8 @@ def _alternatives(document: MarkedDocument, error: _Error) -> list[Diagnostic]:
     top_types = [_top_type(branch) for branch in errors_by_branch.values()]
     if all(top_types):
         expected = " or ".join(dict.fromkeys(_type_names(t) for t in top_types if t))
-        message = f"{_name(path)} must be {expected}, not {_kind(error.instance)}"
+        kind = _kind_only(error.instance) if _may_be_secret(path) else _kind(error.instance)
+        message = f"{_name(path)} must be {expected}, not {kind}"
         return [_at(document, join_pointer(path), message)]
 
     best = min(errors_by_branch.values(), key=_distance)

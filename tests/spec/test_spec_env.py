@@ -1,6 +1,7 @@
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
 from conftest import ENVIRON, HEADER, messages, problems
 
 from flowspec.secret import Secret
@@ -113,3 +114,42 @@ def test_secret_value_never_in_any_message(write: Callable[..., Path]) -> None:
     text = HEADER + "flows:\n  - name: a\n    flow: f\n    timeout: nonsense\n"
     assert problems(write(text))
     assert all(ENVIRON["API_KEY"] not in str(d) for d in problems(write(text)))
+
+
+@pytest.mark.parametrize(
+    ("auth", "expected"),
+    [
+        pytest.param(
+            "auth: ${API_KEY}", "4:9: 'server.auth' must be a mapping, not a string", id="auth"
+        ),
+        pytest.param(
+            "auth:\n    login: ${API_KEY}",
+            "5:12: 'server.auth.login' must be a mapping, not a string",
+            id="login",
+        ),
+        pytest.param(
+            "auth:\n    login: {username: u, password: '${API_KEY}'}\n    scope: ${API_KEY}",
+            "6:5: unknown key 'scope'",
+            id="misplaced-key",
+        ),
+    ],
+)
+def test_misplaced_secret_is_not_shown(
+    write: Callable[..., Path], auth: str, expected: str
+) -> None:
+    text = f"version: 1\nserver:\n  base_url: ${{SMARTFLOWS_URL}}\n  {auth}\n{ENTRY}"
+    found = problems(write(text))
+    assert messages(write(text)) == [expected]
+    assert all(ENVIRON["API_KEY"] not in f"{d}{d.hint}" for d in found)
+
+
+def test_secret_typed_value_is_not_shown(write: Callable[..., Path]) -> None:
+    text = (
+        "version: 1\nserver:\n  base_url: ${SMARTFLOWS_URL}\n  auth:\n"
+        "    login: {username: 1234567, password: '${API_KEY}'}\n" + ENTRY
+    )
+    found = problems(write(text))
+    assert messages(write(text)) == [
+        "5:23: 'server.auth.login.username' must be a string, not an integer"
+    ]
+    assert found[0].hint is None
