@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Mapping
 from typing import Any
 
@@ -27,7 +28,10 @@ def check_references(document: ProjectDocument) -> list[Diagnostic]:
         for position, flow_id in enumerate(user.get("flows", [])):
             if flow_id not in flow_ids:
                 pointer = f"/users/{index}/flows/{position}"
-                problems.append(document.diagnostic(pointer, f"unknown flow {flow_id!r}"))
+                hint = _known_hint(flow_id, flow_ids, "flows")
+                problems.append(
+                    document.diagnostic(pointer, f"unknown flow {flow_id!r}", hint=hint)
+                )
     problems += _check_api_keys(document)
     return problems
 
@@ -52,11 +56,13 @@ def _check_flow(
             )
         )
     if input_type == "user" and dataset is not None and dataset not in dataset_ids:
-        problems.append(document.diagnostic(f"{pointer}/dataset", f"unknown data set {dataset!r}"))
+        hint = _known_hint(dataset, dataset_ids, "datasets")
+        message = f"unknown data set {dataset!r}"
+        problems.append(document.diagnostic(f"{pointer}/dataset", message, hint=hint))
     if input_type == "plugin" and dataset is not None and dataset not in plugin_ids:
-        problems.append(
-            document.diagnostic(f"{pointer}/dataset", f"unknown plug-in data set {dataset!r}")
-        )
+        hint = _known_hint(dataset, plugin_ids, "plugin_datasets")
+        message = f"unknown plug-in data set {dataset!r}"
+        problems.append(document.diagnostic(f"{pointer}/dataset", message, hint=hint))
     if input_type == "none" and dataset is not None:
         problems.append(
             document.diagnostic(f"{pointer}/dataset", "a flow with input 'none' takes no data set")
@@ -65,6 +71,15 @@ def _check_flow(
     if form is not None:
         problems += _check_form(document, f"{pointer}/user_input", form)
     return problems
+
+
+def _known_hint(name: str, known: set[str], section: str) -> str:
+    close = difflib.get_close_matches(name, sorted(known), n=1)
+    if close:
+        return f"did you mean {close[0]!r}?"
+    if known:
+        return f"use one of the ids under {section}: {', '.join(sorted(known))}"
+    return f"declare it under {section}"
 
 
 _DEFAULT_TYPES: dict[str, tuple[type, ...]] = {

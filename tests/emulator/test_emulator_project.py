@@ -218,3 +218,28 @@ def test_duration_rejects_text_without_unit(text: str) -> None:
     except ValueError:
         return
     assert text.strip()[-1] in "smh"
+
+
+@pytest.mark.parametrize(
+    ("dataset", "expected"),
+    [
+        pytest.param("invoice-dat", "did you mean 'invoice-data'?", id="typo"),
+        pytest.param("zz", "use one of the ids under datasets: invoice-data", id="no-close-match"),
+    ],
+)
+def test_unknown_data_set_hint(tmp_path: Path, dataset: str, expected: str) -> None:
+    data = demo_project()
+    data["flows"][1]["dataset"] = dataset
+
+    errors = load_errors(tmp_path, data)
+
+    assert f"unknown data set '{dataset}'; {expected}" in errors
+
+
+def test_unknown_flow_of_user_hint(tmp_path: Path) -> None:
+    data = demo_project()
+    data["users"][1]["flows"] = ["lettr"]
+
+    errors = load_errors(tmp_path, data)
+
+    assert "unknown flow 'lettr'; did you mean 'letter'?" in errors
