@@ -7,6 +7,7 @@ the XML files themselves (the checks already did).
 from __future__ import annotations
 
 import hashlib
+import os
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -24,11 +25,23 @@ _GLOB_CHARACTERS = frozenset("*?[")
 def run_id(job_file: Path, entry_name: str, input_file: Path | None) -> str:
     """Return a stable id for a run: the same job file, entry and input give the same id.
 
-    Paths are hashed as given (relative to the working folder when the user
-    named them so), so ids survive a move of the whole checkout.
+    Paths are hashed relative to the current working folder after resolving, so
+    ``suite.yaml``, ``./suite.yaml`` and ``/checkout/suite.yaml`` give one id, and
+    ids survive a move of the whole checkout when every shard starts from its root.
     """
-    key = f"{job_file.as_posix()}\0{entry_name}\0{input_file.as_posix() if input_file else ''}"
+    input_key = _path_key(input_file) if input_file is not None else ""
+    key = f"{_path_key(job_file)}\0{entry_name}\0{input_key}"
     return hashlib.sha256(key.encode("utf-8")).hexdigest()[:16]
+
+
+def _path_key(path: Path) -> str:
+    resolved = path.resolve()
+    try:
+        relative = os.path.relpath(resolved)
+    except ValueError:
+        # Windows: a path on another drive has no relative form.
+        return resolved.as_posix()
+    return Path(relative).as_posix()
 
 
 @dataclass(frozen=True)

@@ -185,9 +185,38 @@ def test_plan_as_json_shape() -> None:
 
 
 names = st.text(st.characters(blacklist_categories=("Cs",)), min_size=1, max_size=20)
+# One path segment: no separator, no NUL (which no file name holds), not "." or "..".
+segments = names.filter(lambda name: not {"/", "\0"} & set(name) and name not in (".", ".."))
 
 
-@given(entry=names, first=names, second=names)
+@given(entry=names, first=segments, second=segments)
 def test_run_id_differs_by_input(entry: str, first: str, second: str) -> None:
     same = run_id(JOB_PATH, entry, Path(first)) == run_id(JOB_PATH, entry, Path(second))
-    assert same == (Path(first) == Path(second))
+    assert same == (first == second)
+
+
+def test_run_id_same_for_every_spelling(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "inputs").mkdir()
+    monkeypatch.chdir(tmp_path)
+    spellings = [
+        (Path("suite.yaml"), Path("inputs/a.xml")),
+        (Path("./suite.yaml"), Path("./inputs/../inputs/a.xml")),
+        (tmp_path / "suite.yaml", tmp_path / "inputs" / "a.xml"),
+    ]
+
+    ids = {run_id(job_file, "invoices", input_file) for job_file, input_file in spellings}
+
+    assert len(ids) == 1
+    assert ids != {run_id(Path("other.yaml"), "invoices", Path("inputs/a.xml"))}
+
+
+def test_run_id_relative_to_working_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "ci").mkdir()
+    monkeypatch.chdir(tmp_path)
+    from_root = run_id(Path("ci/suite.yaml"), "letter", None)
+    monkeypatch.chdir(tmp_path / "ci")
+
+    from_ci = run_id(Path("suite.yaml"), "letter", None)
+
+    assert from_root != from_ci
+    assert from_ci == run_id(tmp_path / "ci" / "suite.yaml", "letter", None)
