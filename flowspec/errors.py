@@ -95,7 +95,15 @@ class NotFound(ApiError):
 
 
 class StartUnconfirmed(FlowspecError):
-    """A start request failed in a way that may have created an execution, so it was not retried."""
+    """A start request failed in a way that may have created an execution, so it was not retried.
+
+    ``cause`` is the failure alone (``502 Bad Gateway``, ``connection reset``), for
+    callers that word their own message around it.
+    """
+
+    def __init__(self, message: str, *, cause: str = "") -> None:
+        super().__init__(message)
+        self.cause = cause
 
 
 class Interrupted(FlowspecError):

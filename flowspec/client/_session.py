@@ -266,7 +266,8 @@ class Session:
             return StartUnconfirmed(
                 f"{call.method} {url} failed after the request was sent ({reason}), so an "
                 "execution may have been created; it was not retried to avoid a second one. "
-                "Check the server's execution list before running again."
+                "Check the server's execution list before running again.",
+                cause=reason,
             )
         return ServerError(
             f"{call.method} {url} failed after the request was sent ({reason}); it was not "
