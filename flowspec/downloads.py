@@ -1,4 +1,8 @@
-"""Saving the documents of an execution under the output folder, named by ``save``."""
+"""Saving the documents of an execution under the output folder, named by ``save``.
+
+An entry with ``download: false`` saves nothing: its documents are still
+counted and their metadata recorded, without a size, digest or path.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
-from flowspec.client import DownloadedDocument
+from flowspec.client import DocumentPayload, DownloadedDocument
 from flowspec.documents import (
     FoundDocument,
     PathClaims,
@@ -22,7 +26,9 @@ from flowspec.results import DocumentResult
 
 
 class DocumentSource(Protocol):
-    """The client call that saves a document's content to a file."""
+    """The client calls that read a document's metadata and save its content to a file."""
+
+    async def get_document(self, document_id: str) -> DocumentPayload: ...
 
     async def download_document(
         self, document_id: str, destination: Path
@@ -49,8 +55,30 @@ class DocumentSaver:
         """
         results = []
         for document in find_documents(model):
-            results.append(await self._save(run, execution_id, document))
+            if run.entry.download:
+                results.append(await self._save(run, execution_id, document))
+            else:
+                results.append(await self._describe(document))
         return tuple(results)
+
+    async def _describe(self, document: FoundDocument) -> DocumentResult:
+        try:
+            metadata = await self.client.get_document(document.id)
+        except (AuthenticationFailed, ServerUnreachable):
+            raise
+        except FlowspecError as exc:
+            reason = f"reading metadata of document {document.id} ({document.name}) failed: {exc}"
+            raise DownloadFailed(reason) from exc
+
+        content_type = metadata.get("contentType")
+        return DocumentResult(
+            id=document.id,
+            name=document.name,
+            content_type=content_type if isinstance(content_type, str) else None,
+            size=None,
+            sha256=None,
+            path=None,
+        )
 
     async def _save(self, run: Run, execution_id: str, document: FoundDocument) -> DocumentResult:
         fields = {

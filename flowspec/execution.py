@@ -17,7 +17,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Protocol
 
-from flowspec.client import DownloadedDocument, ProgressPayload, StartResult
+from flowspec.client import DocumentPayload, DownloadedDocument, ProgressPayload, StartResult
 from flowspec.documents import PathClaims
 from flowspec.downloads import DocumentSaver, DownloadFailed
 from flowspec.errors import (
@@ -84,6 +84,10 @@ class FlowsClient(Protocol):
 
     async def cancel_execution(self, execution_id: str) -> None: ...
 
+    async def get_output(self, execution_id: str, name: str) -> Any: ...
+
+    async def get_document(self, document_id: str) -> DocumentPayload: ...
+
     async def download_document(
         self, document_id: str, destination: Path
     ) -> DownloadedDocument: ...
@@ -135,6 +139,7 @@ class RunExecution:
         self._messages: list[str] = []
         self._input_sha256: str | None = None
         self._documents: tuple[DocumentResult, ...] = ()
+        self._outputs: dict[str, Any] = {}
         self._started = 0.0
         self._ended: float | None = None
         self._queued = 0.0
@@ -150,6 +155,8 @@ class RunExecution:
             verdict, reason = failure.verdict, failure.reason
             if failure.cancel:
                 reason += await self._cancel_on_server()
+            elif failure.verdict is Verdict.TIMED_OUT:
+                reason += self._left_running("cancel_on_timeout: false")
         except SUITE_ERRORS as exc:
             self.fatal = exc
             verdict, reason = Verdict.ERROR, str(exc)
@@ -157,7 +164,9 @@ class RunExecution:
             _uncancel_current_task()
             verdict, reason = Verdict.ERROR, "interrupted"
             if self._context.keep_running:
-                reason += self._left_running()
+                reason += self._left_running("--keep-running")
+            elif not self.run.entry.cancel_on_timeout:
+                reason += self._left_running("cancel_on_timeout: false")
             else:
                 reason += await self._cancel_on_server()
 
@@ -177,7 +186,19 @@ class RunExecution:
             )
         except DownloadFailed as exc:
             raise RunFailure(Verdict.ERROR, str(exc), cancel=False) from exc
+        await self._read_outputs()
         return judge(status, len(self._documents), self.run.entry.expect)
+
+    async def _read_outputs(self) -> None:
+        assert self._execution_id is not None  # set by _start
+        for name in self.run.entry.outputs:
+            try:
+                self._outputs[name] = await self._client.get_output(self._execution_id, name)
+            except SUITE_ERRORS:
+                raise
+            except FlowspecError as exc:
+                reason = f"reading output {name!r} failed: {exc}"
+                raise RunFailure(Verdict.ERROR, reason, cancel=False) from exc
 
     async def _start(self) -> ProgressPayload:
         xml = self._read_input()
@@ -187,11 +208,7 @@ class RunExecution:
                 self.run.entry.flow, self.run.mode, xml=xml, plugin=plugin
             )
         except StartUnconfirmed as exc:
-            raise RunFailure(
-                Verdict.ERROR,
-                f"start unconfirmed: {exc} (not retried to avoid a duplicate execution)",
-                cancel=False,
-            ) from exc
+            raise RunFailure(Verdict.ERROR, self._unconfirmed_reason(exc), cancel=False) from exc
         except SUITE_ERRORS:
             raise
         except FlowspecError as exc:
@@ -202,6 +219,14 @@ class RunExecution:
         logger.info("%s: started execution %s", self.run.name, self._execution_id)
         self._observe(started.progress)
         return started.progress
+
+    def _unconfirmed_reason(self, exc: StartUnconfirmed) -> str:
+        cause = exc.cause or str(exc)
+        return (
+            f"start unconfirmed: the request to start flow {self.run.entry.flow} failed after "
+            f"it was sent ({cause}), so check the server's executions list for a new execution "
+            "before rerunning"
+        )
 
     def _read_input(self) -> bytes | None:
         if self.run.input_file is None:
@@ -219,7 +244,8 @@ class RunExecution:
         while progress["status"] not in TERMINAL_STATUSES:
             remaining = self.run.entry.timeout - (self._clock.monotonic() - self._started)
             if remaining <= 0:
-                raise RunFailure(Verdict.TIMED_OUT, self._timeout_reason(progress), cancel=True)
+                reason = self._timeout_reason(progress)
+                raise RunFailure(Verdict.TIMED_OUT, reason, cancel=self.run.entry.cancel_on_timeout)
 
             if progress["status"] == "UserInput":
                 forms += 1
@@ -309,10 +335,11 @@ class RunExecution:
         logger.info("%s: cancelled execution %s", self.run.name, self._execution_id)
         return f"; execution {self._execution_id} was cancelled"
 
-    def _left_running(self) -> str:
+    def _left_running(self, why: str) -> str:
         if self._execution_id is None or self._status in TERMINAL_STATUSES:
             return ""
-        return f"; execution {self._execution_id} left running (--keep-running)"
+        logger.info("%s: left execution %s running (%s)", self.run.name, self._execution_id, why)
+        return f"; execution {self._execution_id} left running ({why})"
 
     def _result(self, verdict: Verdict, reason: str | None) -> RunResult:
         ended = self._ended if self._ended is not None else self._clock.monotonic()
@@ -342,6 +369,7 @@ class RunExecution:
             total_seconds=total,
             messages=tuple(self._messages),
             documents=self._documents,
+            outputs=dict(self._outputs),
         )
 
 

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from enum import Enum
 from pathlib import Path
+from typing import Any
 
 
 class Verdict(str, Enum):
@@ -20,13 +21,17 @@ class Verdict(str, Enum):
 
 @dataclass(frozen=True)
 class DocumentResult:
-    """A document an execution produced, as downloaded."""
+    """A document an execution produced.
+
+    ``size``, ``sha256`` and ``path`` are ``None`` for a document that was not
+    downloaded (``download: false``).
+    """
 
     id: str
     name: str
     content_type: str | None
-    size: int
-    sha256: str
+    size: int | None
+    sha256: str | None
     path: Path | None
 
 
@@ -39,6 +44,8 @@ class RunResult:
     spent in ``Queued``, ``running_seconds`` the rest until the terminal status.
     ``selected`` is false for a run that ``--shard`` or ``--rerun-failed`` left
     out: it is reported as skipped, was never started, and is not a failure.
+    ``outputs`` holds the flow outputs the entry names, by name, as the server
+    returned them.
     """
 
     run_id: str
@@ -62,6 +69,7 @@ class RunResult:
     messages: tuple[str, ...] = ()
     documents: tuple[DocumentResult, ...] = ()
     selected: bool = True
+    outputs: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

@@ -192,6 +192,29 @@ class SmartFlowsClient:
         path = f"api/v1/flows/executions/{_segment(execution_id)}"
         return cast(ExecutionPayload, await self._get_json(path, ("id", "status")))
 
+    async def get_output(self, execution_id: str, name: str) -> Any:
+        """Return the value of the flow output ``name`` of an execution.
+
+        Reads ``GET /api/v1/flows/executions/{id}/status?output=NAME``, whose
+        ``output`` object holds the value by name. Raises ``NotFound`` when the
+        execution or the output does not exist, and ``ApiError`` when the
+        response holds no value for ``name``.
+        """
+        path = f"api/v1/flows/executions/{_segment(execution_id)}/status"
+        response, _ = await self._session.request(Call("GET", path, {"output": name}))
+        # NOTE: the API reference names this endpoint but not its body; the shape
+        # {"output": {NAME: value}} is the emulator's, untested against a real server.
+        outputs = json_object(response, ("output",))["output"]
+        if not isinstance(outputs, dict) or name not in outputs:
+            request = response.request
+            raise ApiError(
+                f"{request.method} {request.url} returned no value for output {name!r}",
+                status_code=response.status_code,
+                method=request.method,
+                url=str(request.url),
+            )
+        return outputs[name]
+
     async def get_document(self, document_id: str) -> DocumentPayload:
         """Return a document's metadata: name, content type, creation and expiry."""
         body = await self._get_json(f"api/v1/documents/{_segment(document_id)}", ("id",))

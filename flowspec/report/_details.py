@@ -3,8 +3,14 @@
 from __future__ import annotations
 
 import dataclasses
+import json
+from typing import Any
 
+from flowspec.report._text import shorten
 from flowspec.results import DocumentResult, RunResult, SuiteResult, Verdict
+
+# Characters of an output value shown in a details line; the JSON report keeps it whole.
+_OUTPUT_LIMIT = 500
 
 
 def without_unselected(result: SuiteResult) -> tuple[SuiteResult, int]:
@@ -44,10 +50,18 @@ def verdict_reason(run: RunResult) -> str:
 def describe_document(document: DocumentResult) -> str:
     """Describe a document in one line: name, type, size, digest and where it was saved."""
     content_type = document.content_type or "unknown type"
+    if document.size is None:
+        return f"{document.name} ({content_type}, not downloaded)"
     text = f"{document.name} ({content_type}, {document.size} bytes, sha256 {document.sha256})"
     if document.path is not None:
         text += f" saved as {document.path.as_posix()}"
     return text
+
+
+def describe_output(name: str, value: Any) -> str:
+    """Describe a flow output in one line: its name and its value as compact JSON."""
+    text = json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=str)
+    return f"output {name}: {shorten(text, _OUTPUT_LIMIT)}"
 
 
 def describe_run(run: RunResult) -> list[str]:
@@ -62,6 +76,7 @@ def describe_run(run: RunResult) -> list[str]:
     lines.append(f"job file: {run.job_file.as_posix()}:{run.line}")
     if run.input_file is not None:
         lines.append(f"input file: {run.input_file.as_posix()}")
+    lines.extend(describe_output(name, value) for name, value in run.outputs.items())
     return lines
 
 

@@ -88,6 +88,7 @@ def _run(run: RunResult) -> dict[str, Any]:
         },
         "messages": list(run.messages),
         "documents": [_document(document) for document in run.documents],
+        "outputs": dict(run.outputs),
     }
 
 

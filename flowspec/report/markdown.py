@@ -13,6 +13,7 @@ from pathlib import Path
 
 from flowspec.report._details import (
     count_noun,
+    describe_output,
     describe_run,
     format_seconds,
     unselected_note,
@@ -150,7 +151,24 @@ def render_markdown(result: SuiteResult) -> str:
         lines += ["## Runs that did not pass", ""]
         for run in not_passed:
             lines += _details(run)
+    lines += _outputs_of_passed(result)
     return "\n".join(lines)
+
+
+def _outputs_of_passed(result: SuiteResult) -> list[str]:
+    """List the flow outputs of passed runs; the details of the other runs already show theirs."""
+    runs = [run for run in result.runs if run.verdict is Verdict.PASSED and run.outputs]
+    if not runs:
+        return []
+    lines = ["## Flow outputs", ""]
+    for run in runs:
+        lines += [f"### {escape_inline(run.name)}", ""]
+        lines += [
+            f"- {escape_inline(describe_output(name, value))}"
+            for name, value in run.outputs.items()
+        ]
+        lines.append("")
+    return lines
 
 
 def render_step_summary(result: SuiteResult, limit: int = STEP_SUMMARY_LIMIT) -> str:

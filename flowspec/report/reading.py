@@ -238,6 +238,7 @@ def _run(run: dict[str, Any]) -> RunResult:
         messages=tuple(run["messages"]),
         documents=tuple(_document(document) for document in run["documents"]),
         selected=run["selected"],
+        outputs=dict(run.get("outputs", {})),
     )
 
 
