@@ -20,6 +20,7 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from flowspec.diagnostics import Diagnostic, Location
 from flowspec.errors import SpecError
+from flowspec.spec.yamlhints import syntax_hint
 
 # An alias bomb ("billion laughs") expands a few lines into billions of values.
 # Counting every key and value built, aliases each time they are expanded, stops
@@ -245,7 +246,8 @@ def _yaml_error(path: Path, text: str, exc: yaml.MarkedYAMLError) -> Diagnostic:
         return Diagnostic(Location(str(path)), message)
     if _line(text, mark.line)[mark.column : mark.column + 1] == "\t":
         message = "tab character where YAML does not allow one; indent with spaces"
-    return Diagnostic(_location(path, mark), message, _flow_reference_hint(text, exc))
+    hint = _flow_reference_hint(text, exc) or syntax_hint(exc)
+    return Diagnostic(_location(path, mark), message, hint)
 
 
 def _flow_reference_hint(text: str, exc: yaml.MarkedYAMLError) -> str | None:

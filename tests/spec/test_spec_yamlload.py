@@ -186,3 +186,37 @@ def test_unquoted_reference_in_flow_mapping_gets_hint() -> None:
     assert (
         caught.value.diagnostics[0].hint == "inside { } or [ ], quote ${VAR} references: '${VAR}'"
     )
+
+
+@pytest.mark.parametrize(
+    ("text", "hint"),
+    [
+        pytest.param(
+            "flows:\n  - name: a\n   flow: f\n",
+            "check the indentation: the items of one list start in the same column",
+            id="list-item-indent",
+        ),
+        pytest.param(
+            "flows:\n  - name: a\n      flow: f\n",
+            "check the indentation of this line, or quote a value that contains ': '",
+            id="value-with-colon",
+        ),
+        pytest.param(
+            "version: 1\nflows: [a, b\n",
+            "close the '[' opened at line 2, or quote values with , [ ] { }",
+            id="open-bracket",
+        ),
+        pytest.param(
+            "version: 1\nflows: {a: 1\nname: x\n",
+            "close the '{' opened at line 2, or quote values with , [ ] { }",
+            id="open-brace",
+        ),
+        pytest.param('name: "abc\n', "close the quote opened at line 1", id="open-quote"),
+    ],
+)
+def test_syntax_error_gets_next_step(text: str, hint: str) -> None:
+    with pytest.raises(SpecError) as caught:
+        parse_yaml(Path("s.yaml"), text)
+
+    assert len(caught.value.diagnostics) == 1
+    assert caught.value.diagnostics[0].hint == hint
