@@ -31,6 +31,7 @@ MASK = "********"
 _NAME = r"[A-Za-z_][A-Za-z0-9_]*"
 _TOKEN = re.compile(rf"\$\$\{{|\$\{{(?:(?P<name>{_NAME})(?::-(?P<default>[^}}]*))?\}})?")
 _SECRET_REFERENCE = re.compile(rf"\$\{{(?P<name>{_NAME})\}}")
+_SECRET_NAMES = {"api_key": "API key", "password": "password"}
 
 
 @dataclass(frozen=True)
@@ -132,7 +133,8 @@ def _secret(
         return None
     if not value:
         message = f"environment variable {name} is empty (it holds '{path[-1]}')"
-        diagnostics.append(Diagnostic(location, message))
+        hint = f"set {name} to the {_SECRET_NAMES.get(str(path[-1]), 'secret')}"
+        diagnostics.append(Diagnostic(location, message, hint))
         return None
     return value
 

@@ -153,3 +153,9 @@ def test_secret_typed_value_is_not_shown(write: Callable[..., Path]) -> None:
         "5:23: 'server.auth.login.username' must be a string, not an integer"
     ]
     assert found[0].hint is None
+
+
+def test_empty_secret_says_what_to_set(write: Callable[..., Path]) -> None:
+    [found] = problems(write(HEADER + ENTRY), {**ENVIRON, "API_KEY": ""})
+    assert found.message == "environment variable API_KEY is empty (it holds 'api_key')"
+    assert found.hint == "set API_KEY to the API key"
