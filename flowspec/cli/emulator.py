@@ -13,6 +13,29 @@ import click
 
 from flowspec.errors import UsageError
 
+# The project schema asks the same of the api_keys a project file lists.
+MIN_API_KEY_LENGTH = 8
+
+
+def _check_api_keys(api_keys: tuple[str, ...]) -> None:
+    """Raise ``UsageError`` for a key that is short or could not travel in a header.
+
+    An empty key would let a request with an empty ``X-API-Key`` header in.
+    The message names the key by position only, because the key is a secret.
+    """
+    for position, key in enumerate(api_keys, start=1):
+        if len(key) < MIN_API_KEY_LENGTH:
+            raise UsageError(
+                f"--api-key number {position} is {len(key)} characters long; "
+                f"give a key of at least {MIN_API_KEY_LENGTH} characters"
+            )
+        if not key.isprintable() or key != key.strip() or not key.isascii():
+            raise UsageError(
+                f"--api-key number {position} contains spaces at its ends, control or "
+                "non-ASCII characters, which an X-API-Key header cannot carry; "
+                "use letters, digits and punctuation"
+            )
+
 
 def _is_loopback(host: str) -> bool:
     if host == "localhost":
@@ -85,6 +108,7 @@ def emulator_command(
         raise UsageError(
             f"--host {host} is not a loopback address; add --allow-remote to listen on it"
         )
+    _check_api_keys(api_keys)
     project = load_project(project_path, extra_api_keys=api_keys)
     app = create_app(project, seed=seed, faults=faults_from_options(faults))
     stop = threading.Event()

@@ -90,3 +90,37 @@ def test_serves_until_signal(tmp_path: Path, stop: signal.Signals) -> None:
     assert code == 0
     assert "cli-key-000001" not in line + errors
     assert "Emulator stopped." in errors
+
+
+@pytest.mark.parametrize(
+    ("keys", "expected"),
+    [
+        pytest.param(
+            [""],
+            "Error: --api-key number 1 is 0 characters long; give a key of at least 8 characters\n",
+            id="empty",
+        ),
+        pytest.param(
+            ["long-enough-key", "short"],
+            "Error: --api-key number 2 is 5 characters long; give a key of at least 8 characters\n",
+            id="short",
+        ),
+        pytest.param(
+            ["key with\nnewline"],
+            "Error: --api-key number 1 contains spaces at its ends, control or non-ASCII "
+            "characters, which an X-API-Key header cannot carry; use letters, digits and "
+            "punctuation\n",
+            id="control-character",
+        ),
+    ],
+)
+def test_invalid_api_key_exits_2(tmp_path: Path, keys: list[str], expected: str) -> None:
+    path = write_project(tmp_path, demo_project(), files())
+    command = ["emulator", "--project", str(path)]
+    for key in keys:
+        command += ["--api-key", key]
+
+    result = CliRunner().invoke(main, command)
+
+    assert result.exit_code == 2
+    assert result.output == expected
