@@ -13,7 +13,7 @@ import click
 
 from flowspec.errors import UsageError
 
-# The project schema asks the same of the api_keys a project file lists.
+# The project schema requires the same minimum of the api_keys in a project file.
 MIN_API_KEY_LENGTH = 8
 
 
