@@ -1,32 +1,41 @@
-"""``flowspec plan`` and ``flowspec run``."""
+"""``flowspec plan`` and ``flowspec run``.
+
+Only click is imported at module level: ``flowspec --help`` imports this module
+to list the commands, and rich, httpx, the spec package and the engine add
+about 0.2 s, so they load when a command runs.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import logging
 import os
 import signal
+import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
-from rich.console import Console
-from rich.table import Table
 
-from flowspec.console import LiveView, PlainView, summary_lines
-from flowspec.engine import Engine, EngineOptions, SuiteOutcome
-from flowspec.errors import ExitCode
-from flowspec.execution import SystemClock
-from flowspec.plan import Run, describe_input, plan_as_json, plan_runs
-from flowspec.report import ReportTarget, check_report_targets, parse_report_target, write_reports
-from flowspec.report.reading import read_report
-from flowspec.selection import failed_run_ids, parse_shard, select_rerun, select_shard
-from flowspec.servers import Endpoint, open_clients, serve_endpoints
-from flowspec.spec import load_job_files
+from flowspec.errors import ExitCode, UsageError
+
+if TYPE_CHECKING:
+    from rich.console import Console
+    from rich.table import Table
+
+    from flowspec.engine import Engine, EngineOptions, SuiteOutcome
+    from flowspec.plan import Run
+    from flowspec.report import ReportTarget
+    from flowspec.results import SuiteResult
+    from flowspec.servers import Endpoint
+    from flowspec.spec.model import JobFile
 
 logger = logging.getLogger(__name__)
+
+#: The ``--rerun-failed`` value that names standard input, by the usual convention.
+_STDIN = Path("-")
 
 _FILES = click.argument(
     "files", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path)
@@ -52,6 +61,13 @@ def plan_command(files: tuple[Path, ...], output_format: str) -> None:
     "entry", "flow", "mode", "method", "endpoint", "input", "order", "after"}]},
     where "after" lists run ids.
     """
+    import json
+
+    from rich.console import Console
+
+    from flowspec.plan import plan_as_json, plan_runs
+    from flowspec.spec import load_job_files
+
     runs = plan_runs(load_job_files(list(files)))
     if output_format == "json":
         click.echo(json.dumps(plan_as_json(runs), indent=2))
@@ -65,6 +81,8 @@ def plan_command(files: tuple[Path, ...], output_format: str) -> None:
 
 
 def _plan_rows(runs: Sequence[Run]) -> list[tuple[str, ...]]:
+    from flowspec.plan import describe_input
+
     by_id = {run.id: run for run in runs}
     rows: list[tuple[str, ...]] = []
     for position, run in enumerate(runs, start=1):
@@ -98,6 +116,8 @@ _PLAN_HEADERS = ("#", "run", "mode", "request", "input", "order", "after")
 
 
 def _plan_table(runs: Sequence[Run]) -> Table:
+    from rich.table import Table
+
     table = Table(*_PLAN_HEADERS, title=f"{len(runs)} runs")
     for row in _plan_rows(runs):
         table.add_row(*row)
@@ -134,9 +154,9 @@ def _plan_text(runs: Sequence[Run]) -> str:
 @click.option("--shard", metavar="K/N", help="Run only shard K of N (1-based), for CI fan-out.")
 @click.option(
     "--rerun-failed",
-    type=click.Path(dir_okay=False, exists=True, path_type=Path),
+    type=click.Path(dir_okay=False, exists=True, allow_dash=True, path_type=Path),
     metavar="REPORT",
-    help="Run only the runs that did not pass in this JSON report.",
+    help="Run only the runs that did not pass in this JSON report ('-' reads standard input).",
 )
 @click.option(
     "--keep-running",
@@ -164,13 +184,25 @@ def run_command(
     Ctrl-C or SIGTERM stops starting runs, cancels the running executions and
     writes the results so far (exit 130); a second Ctrl-C aborts at once.
     """
+    from rich.console import Console
+
+    from flowspec.engine import EngineOptions
+    from flowspec.plan import plan_runs
+    from flowspec.report import ReportTarget, check_report_targets, parse_report_target
+    from flowspec.selection import parse_shard
+    from flowspec.servers import serve_endpoints
+    from flowspec.spec import load_job_files
+
     targets = [parse_report_target(text) for text in reports] or [
         ReportTarget("json", output_dir / "report.json")
     ]
-    check_report_targets(targets)
     shard_range = parse_shard(shard) if shard is not None else None
-
     job_files = load_job_files(list(files))
+    protected = _input_files(job_files)
+    if rerun_failed is not None and rerun_failed != _STDIN:
+        protected.append(rerun_failed)
+    check_report_targets(targets, inputs=protected)
+
     runs = plan_runs(job_files)
     selected = _selection(runs, shard_range, rerun_failed)
     options = EngineOptions(
@@ -184,22 +216,83 @@ def run_command(
     with serve_endpoints(job_files) as endpoints:
         outcome = asyncio.run(_execute(runs, endpoints, options, console, quiet=quiet))
 
-    write_reports(outcome.result, targets)
-    _print_summary(console, outcome, targets)
-    click.get_current_context().exit(int(outcome.exit_code))
+    written, failures = _write_reports(outcome.result, targets)
+    _print_summary(console, outcome, written)
+    for failure in failures:
+        click.echo(f"Error: {failure}", err=True)
+    click.get_current_context().exit(_exit_code(outcome, failed_reports=bool(failures)))
+
+
+def _input_files(job_files: Sequence[JobFile]) -> list[Path]:
+    """List the files a run reads: job files, XML inputs, XSDs and emulator projects."""
+    from flowspec.spec.model import XmlInput
+
+    paths: list[Path] = []
+    for job in job_files:
+        paths.append(job.path)
+        if job.server.emulator_project is not None:
+            paths.append(job.server.emulator_project)
+        for entry in job.entries:
+            if isinstance(entry.input, XmlInput):
+                paths.extend(entry.input.files)
+                if entry.input.schema is not None:
+                    paths.append(entry.input.schema)
+    return paths
 
 
 def _selection(
     runs: Sequence[Run], shard: tuple[int, int] | None, rerun_failed: Path | None
 ) -> frozenset[str] | None:
+    from flowspec.selection import failed_run_ids, select_rerun, select_shard
+
     if shard is None and rerun_failed is None:
         return None
     chosen = list(runs)
     if rerun_failed is not None:
-        chosen = select_rerun(chosen, failed_run_ids(read_report(rerun_failed)))
+        chosen = select_rerun(chosen, failed_run_ids(_read_rerun_report(rerun_failed)))
     if shard is not None:
         chosen = select_shard(chosen, *shard)
     return frozenset(run.id for run in chosen)
+
+
+def _read_rerun_report(path: Path) -> SuiteResult:
+    from flowspec.report.reading import parse_report, read_report
+
+    if path == _STDIN:
+        return parse_report(sys.stdin.buffer.read(), Path("<stdin>"))
+    return read_report(path)
+
+
+def _write_reports(
+    result: SuiteResult, targets: Sequence[ReportTarget]
+) -> tuple[list[ReportTarget], list[str]]:
+    """Write each report on its own, so the summary can name those that were written."""
+    from flowspec.report import write_reports
+
+    written: list[ReportTarget] = []
+    failures: list[str] = []
+    for target in targets:
+        try:
+            write_reports(result, [target], environ={})
+        except UsageError as exc:
+            failures.append(str(exc))
+        else:
+            written.append(target)
+    # The GitHub job summary is appended once, after the reports.
+    write_reports(result, [])
+    return written, failures
+
+
+def _exit_code(outcome: SuiteOutcome, *, failed_reports: bool) -> int:
+    """Return the runs' exit code, or 2 when the runs passed but a report was lost.
+
+    A lost report must fail a CI job. Codes 1, 3 and 130 already do, and they
+    describe the runs better than 2 would.
+    """
+    code = outcome.exit_code
+    if failed_reports and code == ExitCode.OK:
+        return int(ExitCode.INVALID_INPUT)
+    return int(code)
 
 
 async def _execute(
@@ -210,6 +303,11 @@ async def _execute(
     *,
     quiet: bool,
 ) -> SuiteOutcome:
+    from flowspec.console import LiveView, PlainView
+    from flowspec.engine import Engine
+    from flowspec.execution import SystemClock
+    from flowspec.servers import open_clients
+
     selected = len(runs) if options.selected is None else len(options.selected)
     view = (
         LiveView(console, selected)
@@ -259,11 +357,14 @@ def _remove_signal_handlers() -> None:
 
 
 def _print_summary(
-    console: Console, outcome: SuiteOutcome, targets: Sequence[ReportTarget]
+    console: Console, outcome: SuiteOutcome, written: Sequence[ReportTarget]
 ) -> None:
+    from flowspec.console import summary_lines
+
     for text, style in summary_lines(outcome):
         console.print(text, style=style, soft_wrap=True, highlight=False, markup=False)
-    written = ", ".join(str(target.path) for target in targets)
-    console.print(f"Reports: {written}", soft_wrap=True, highlight=False, markup=False)
+    if written:
+        paths = ", ".join(str(target.path) for target in written)
+        console.print(f"Reports: {paths}", soft_wrap=True, highlight=False, markup=False)
     if outcome.fatal is not None:
         click.echo(f"Error: {outcome.fatal}", err=True)

@@ -1,0 +1,158 @@
+"""``flowspec run``: protected input files, lost reports, ``--rerun-failed -``, lazy imports."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from engine_support import API_KEY, Emulator
+from test_cli_run import URL_SERVER, write_job
+
+from flowspec.cli import main
+
+
+def invoke(
+    *args: str, env: dict[str, str] | None = None, stdin: bytes | None = None
+) -> tuple[int, str, str]:
+    result = CliRunner().invoke(main, list(args), env=env, input=stdin)
+    return result.exit_code, result.stdout, result.stderr
+
+
+@pytest.mark.parametrize(
+    "target",
+    [
+        pytest.param("junit:{folder}/job.yaml", id="job-file"),
+        pytest.param("json:{folder}/emulator/project.yaml", id="emulator-project"),
+    ],
+)
+def test_report_over_input_rejected(tmp_path: Path, target: str) -> None:
+    job = write_job(tmp_path, "  - {name: letter, flow: quick}\n")
+    path = Path(target.format(folder=tmp_path).partition(":")[2])
+    before = path.read_bytes()
+
+    code, _, stderr = invoke("run", str(job), "--report", target.format(folder=tmp_path))
+
+    assert code == 2
+    assert f"would overwrite the input file {path}" in stderr
+    assert path.read_bytes() == before
+
+
+def test_report_over_xml_input_rejected(tmp_path: Path) -> None:
+    flows = "  - name: orders\n    flow: order\n    input: {xml: 'emulator/orders/*.xml'}\n"
+    job = write_job(tmp_path, flows)
+    xml = tmp_path / "emulator" / "orders" / "order-1.xml"
+
+    code, _, stderr = invoke("run", str(job), "--report", f"json:{xml}")
+
+    assert code == 2
+    assert "would overwrite the input file" in stderr
+    assert xml.read_bytes().startswith(b"<")
+
+
+def test_report_over_rerun_report_rejected(tmp_path: Path) -> None:
+    job = write_job(tmp_path, "  - {name: letter, flow: quick}\n")
+    out = tmp_path / "out"
+    assert invoke("run", str(job), "--output-dir", str(out))[0] == 0
+    first = (out / "report.json").read_bytes()
+
+    code, _, stderr = invoke(
+        "run", str(job), "--output-dir", str(out), "--rerun-failed", str(out / "report.json")
+    )
+
+    assert code == 2
+    assert "would overwrite the input file" in stderr
+    assert (out / "report.json").read_bytes() == first
+
+
+@pytest.mark.parametrize(
+    ("flow", "expected_code"),
+    [
+        pytest.param("quick", 2, id="passed-becomes-2"),
+        pytest.param("failing", 1, id="failed-stays-1"),
+    ],
+)
+def test_lost_report_keeps_summary(tmp_path: Path, flow: str, expected_code: int) -> None:
+    job = write_job(tmp_path, f"  - {{name: letter, flow: {flow}}}\n")
+    kept = tmp_path / "kept.json"
+
+    code, stdout, stderr = invoke(
+        "run",
+        str(job),
+        "--output-dir",
+        str(tmp_path / "out"),
+        "--report",
+        "markdown:/dev/full",
+        "--report",
+        f"json:{kept}",
+    )
+
+    assert code == expected_code
+    assert "1 run: 1 " in stdout
+    assert f"Reports: {kept}\n" in stdout
+    assert "/dev/full" not in stdout
+    assert "Error: cannot write markdown report /dev/full: No space left on device" in stderr
+    assert json.loads(kept.read_text(encoding="utf-8"))["totals"]["runs"] == 1
+
+
+def test_rerun_failed_from_stdin(serve: Callable[..., Emulator], tmp_path: Path) -> None:
+    emulator = serve()
+    job = write_job(
+        tmp_path,
+        "  - {name: broken, flow: failing}\n  - {name: fine, flow: quick}\n",
+        server=URL_SERVER,
+    )
+    env = {"URL": emulator.url, "KEY": API_KEY}
+    first = tmp_path / "first.json"
+    invoke("run", str(job), f"--report=json:{first}", "--output-dir", str(tmp_path), env=env)
+    second = tmp_path / "second.json"
+
+    code, _, stderr = invoke(
+        "run",
+        str(job),
+        "--rerun-failed",
+        "-",
+        f"--report=json:{second}",
+        "--output-dir",
+        str(tmp_path),
+        env=env,
+        stdin=first.read_bytes(),
+    )
+
+    runs = json.loads(second.read_text(encoding="utf-8"))["runs"]
+    assert code == 1, stderr
+    assert [run["name"] for run in runs if run["selected"]] == ["job/broken"]
+    assert emulator.stats()["starts"] == 3
+
+
+def test_rerun_failed_bad_stdin_exit_2(tmp_path: Path) -> None:
+    job = write_job(tmp_path, "  - {name: letter, flow: quick}\n")
+
+    code, _, stderr = invoke("run", str(job), "--rerun-failed", "-", stdin=b"{not json")
+
+    assert code == 2
+    assert stderr.startswith("<stdin>:1:2: error: invalid JSON")
+
+
+@pytest.mark.parametrize(
+    "command", [pytest.param("run", id="run"), pytest.param("plan", id="plan")]
+)
+def test_command_help_imports_no_engine(command: str) -> None:
+    script = (
+        "import sys\n"
+        "from click.testing import CliRunner\n"
+        "from flowspec.cli import main\n"
+        "CliRunner().invoke(main, [sys.argv[1], '--help'])\n"
+        "heavy = {'httpx', 'rich', 'yaml', 'flowspec.engine', 'flowspec.spec'}\n"
+        "print(sorted(heavy & set(sys.modules)))\n"
+    )
+
+    result = subprocess.run(
+        [sys.executable, "-c", script, command], capture_output=True, text=True, check=True
+    )
+
+    assert result.stdout == "[]\n"
