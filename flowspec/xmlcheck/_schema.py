@@ -98,6 +98,11 @@ def compile_schema_bytes(
     tree, problems = parse(parser, data, name, base_url=main_url)
     if tree is None:
         raise SpecError(problems)
+    root = tree.getroot()
+    if root.tag != f"{_XSD}schema":
+        message = f"not an XSD: the root element is {root.tag!r}, not xs:schema"
+        hint = "give the path of an XSD file: its root element is xs:schema"
+        raise SpecError([Diagnostic(location(name, root.sourceline, None), message, hint)])
 
     resolver = _VettedFileResolver(files)
     parser.resolvers.add(resolver)

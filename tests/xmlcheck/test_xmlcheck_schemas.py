@@ -255,3 +255,15 @@ def test_unescaped_location_rejected_with_fix(
     assert "not a valid URI" in diagnostic.message
     assert diagnostic.hint is not None
     assert quote(f"{folder}/types.xsd") in diagnostic.hint
+
+
+def test_xml_that_is_no_xsd_named(checker: XmlChecker, write: WriteFile) -> None:
+    xsd = write("schemas/order.xsd", "<?xml version='1.0'?>\n<order>\n  <line/>\n</order>\n")
+
+    with pytest.raises(SpecError) as raised:
+        checker.schema(xsd)
+
+    [diagnostic] = raised.value.diagnostics
+    assert diagnostic.location.line == 2
+    assert diagnostic.message == "not an XSD: the root element is 'order', not xs:schema"
+    assert diagnostic.hint == "give the path of an XSD file: its root element is xs:schema"
