@@ -9,6 +9,7 @@ callers (``flowspec validate``) that report files separately.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import os
 from collections.abc import Iterable, Mapping, Sequence
@@ -20,7 +21,7 @@ from flowspec.diagnostics import Diagnostic
 from flowspec.errors import SpecError
 from flowspec.schemas import JOBFILE, load_schema
 from flowspec.spec.build import Builder, EntryBuilder
-from flowspec.spec.env import substitute
+from flowspec.spec.env import MASK, substitute
 from flowspec.spec.graph import after_diagnostics, duplicate_name_diagnostics
 from flowspec.spec.model import Entry, JobFile, XmlInput
 from flowspec.spec.schema_check import schema_diagnostics
@@ -138,10 +139,36 @@ def _check_document(
     diagnostics.extend(after_diagnostics(document, data.get("flows")))
 
     if diagnostics or server is None:
-        return None, entries, diagnostics
+        return None, entries, _without_secrets(diagnostics, substituted.secrets.values())
     name = data.get("name") if isinstance(data.get("name"), str) else document.path.stem
     job = JobFile(document.path, sha256, name, server, run, tuple(entries), data["version"])
     return job, entries, []
+
+
+def _without_secrets(diagnostics: list[Diagnostic], secrets: Iterable[str]) -> list[Diagnostic]:
+    """Mask every secret value that a message or hint quotes.
+
+    A variable that holds ``api_key`` may also be referenced by mistake where
+    a duration or a number belongs, and that value's error quotes it.
+    """
+    values = [value for value in secrets if value]
+    if not values:
+        return diagnostics
+    return [_masked(diagnostic, values) for diagnostic in diagnostics]
+
+
+def _masked(diagnostic: Diagnostic, values: list[str]) -> Diagnostic:
+    message, hint = diagnostic.message, diagnostic.hint
+    for value in values:
+        # Messages quote values as repr() does. A value of under 4 characters
+        # is masked only where quoted, because it also occurs inside words.
+        forms = [repr(value), value] if len(value) >= 4 else [repr(value)]
+        for form in forms:
+            message = message.replace(form, MASK)
+            hint = hint.replace(form, MASK) if hint is not None else None
+    if (message, hint) == (diagnostic.message, diagnostic.hint):
+        return diagnostic
+    return dataclasses.replace(diagnostic, message=message, hint=hint)
 
 
 def _entries(builder: Builder, data: dict[str, object]) -> list[Entry]:

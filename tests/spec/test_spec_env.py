@@ -159,3 +159,15 @@ def test_empty_secret_says_what_to_set(write: Callable[..., Path]) -> None:
     [found] = problems(write(HEADER + ENTRY), {**ENVIRON, "API_KEY": ""})
     assert found.message == "environment variable API_KEY is empty (it holds 'api_key')"
     assert found.hint == "set API_KEY to the API key"
+
+
+@pytest.mark.parametrize(
+    "key",
+    [pytest.param("k3y-s3cr3t-value", id="long"), pytest.param("abc", id="short")],
+)
+def test_secret_reused_elsewhere_is_masked(write: Callable[..., Path], key: str) -> None:
+    text = HEADER + "run:\n  order: ${API_KEY}\n  concurrency: ${API_KEY}\n" + ENTRY
+    assert messages(write(text), {**ENVIRON, "API_KEY": key}) == [
+        "7:10: 'run.order' must be one of sequential, parallel, not ********",
+        "8:16: 'run.concurrency' must be an integer, not the string ********",
+    ]
