@@ -108,7 +108,8 @@ def _check_form(
             problems.append(
                 document.diagnostic(
                     f"{pointer}/fields/{index}/default",
-                    f"default {item['default']!r} is not of type {item.get('type', 'string')!r}",
+                    f"default {item['default']!r} does not fit the field's type "
+                    f"{item.get('type', 'string')!r}",
                 )
             )
     return problems

@@ -224,7 +224,11 @@ _MESSAGES: dict[str, Callable[[str, Any, Any], str]] = {
     ),
     "minimum": lambda where, value, instance: f"{where} must be at least {value}, not {instance}",
     "maximum": lambda where, value, instance: f"{where} must be at most {value}, not {instance}",
-    "minLength": lambda where, value, instance: f"{where} must not be empty",
+    "minLength": lambda where, value, instance: (
+        f"{where} must not be empty"
+        if value == 1
+        else f"{where} must be at least {value} characters long"
+    ),
     "minItems": lambda where, value, instance: (
         f"{where} must contain at least {value} item{'s' if value != 1 else ''}"
     ),

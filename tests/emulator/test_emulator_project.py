@@ -70,7 +70,11 @@ def test_unknown_property_is_located(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("change", "expected"),
     [
-        pytest.param({"duration": "fast"}, "'fast' is not a valid value", id="bad-duration"),
+        pytest.param(
+            {"duration": "fast"},
+            "'fast' is not a valid duration (expected e.g. 200ms, 2s, 1.5m, 1h)",
+            id="bad-duration",
+        ),
         pytest.param({"outcome": "Done"}, "must be one of Success", id="bad-outcome"),
         pytest.param({"input": "xml"}, "must be one of none, user, plugin", id="bad-input-type"),
         pytest.param({"dataset": "nope"}, "unknown data set 'nope'", id="unknown-dataset"),
@@ -148,7 +152,7 @@ def test_default_of_wrong_type_is_reported(tmp_path: Path) -> None:
 
     errors = load_errors(tmp_path, data)
 
-    assert "default 'three' is not of type 'integer'" in errors
+    assert "default 'three' does not fit the field's type 'integer'" in errors
 
 
 def test_user_with_unknown_flow_is_reported(tmp_path: Path) -> None:
@@ -243,3 +247,12 @@ def test_unknown_flow_of_user_hint(tmp_path: Path) -> None:
     errors = load_errors(tmp_path, data)
 
     assert "unknown flow 'lettr'; did you mean 'letter'?" in errors
+
+
+def test_short_api_key_names_minimum(tmp_path: Path) -> None:
+    data = demo_project()
+    data["users"][0]["api_keys"] = ["short"]
+
+    errors = load_errors(tmp_path, data)
+
+    assert errors.endswith(": error: 'users[0].api_keys[0]' must be at least 8 characters long")
