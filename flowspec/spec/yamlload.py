@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import contextlib
 import gc
+import stat
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -186,6 +187,12 @@ def read_bytes(path: Path) -> bytes:
         return SpecError([Diagnostic(Location(str(path)), message)])
 
     try:
+        mode = path.stat().st_mode
+        if not stat.S_ISREG(mode) and not stat.S_ISDIR(mode):
+            # Reading a FIFO or a device can block for ever or never end.
+            raise unreadable(
+                "is not a regular file but a FIFO, socket or device; save it to a file"
+            )
         return path.read_bytes()
     except FileNotFoundError:
         raise unreadable("file not found") from None

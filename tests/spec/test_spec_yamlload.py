@@ -1,3 +1,4 @@
+import os
 import time
 from pathlib import Path
 
@@ -220,3 +221,17 @@ def test_syntax_error_gets_next_step(text: str, hint: str) -> None:
 
     assert len(caught.value.diagnostics) == 1
     assert caught.value.diagnostics[0].hint == hint
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="the platform has no FIFOs")
+def test_fifo_is_a_diagnostic_not_a_hang(tmp_path: Path) -> None:
+    path = tmp_path / "suite.yaml"
+    os.mkfifo(path)
+
+    with pytest.raises(SpecError) as caught:
+        load_yaml(path)
+
+    [diagnostic] = caught.value.diagnostics
+    assert diagnostic.message == (
+        "is not a regular file but a FIFO, socket or device; save it to a file"
+    )
