@@ -295,9 +295,11 @@ class EntryBuilder:
         if mode in ("none", "xml") and has_plugin:
             message = f"mode {mode} sends no plug-in payload, but input.plugin is given"
             error(f"{pointer}/mode", message, "use mode plugin or start, or remove the input")
-        if mode == "xml" and not has_xml:
+        # When the other kind of input is given, the message above already
+        # names the mismatch, so a second one about the missing input is left out.
+        if mode == "xml" and not has_xml and not has_plugin:
             error(f"{pointer}/mode", "mode xml needs an XML input", "add input.xml")
-        if mode == "plugin" and not has_plugin:
+        if mode == "plugin" and not has_plugin and not has_xml:
             error(f"{pointer}/mode", "mode plugin needs a plug-in payload", "add input.plugin")
 
     def _check_user_input(self, pointer: str, data: Mapping[str, Any]) -> None:

@@ -336,3 +336,24 @@ def test_xml_check_can_be_skipped(write: Write) -> None:
     path = write(entries("  - name: a\n    flow: f\n    input: {xml: in.xml}\n"))
     (path.parent / "in.xml").write_text("<a>\n")
     assert load_job_files([path], environ=ENVIRON, check_xml=False)
+
+
+@pytest.mark.parametrize(
+    ("fields", "expected"),
+    [
+        pytest.param(
+            "mode: plugin\n    input: {xml: in.xml}",
+            "9:11: mode plugin sends no XML, but input.xml is given",
+            id="plugin-with-xml",
+        ),
+        pytest.param(
+            "mode: xml\n    input: {plugin: {dataset: d, entity: e, ids: [i], user: u}}",
+            "9:11: mode xml sends no plug-in payload, but input.plugin is given",
+            id="xml-with-plugin",
+        ),
+    ],
+)
+def test_mode_mismatch_reported_once(write: Write, fields: str, expected: str) -> None:
+    path = write(entries(f"  - name: a\n    flow: f\n    {fields}\n"))
+    (path.parent / "in.xml").write_text("<a/>")
+    assert messages(path) == [expected]
