@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+from collections.abc import Iterable
 from typing import Any
 
 from flowspec.diagnostics import Diagnostic
@@ -39,7 +40,7 @@ def after_diagnostics(document: MarkedDocument, flows: Any) -> list[Diagnostic]:
                 continue
             pointer = f"/flows/{index}/after" + ("" if position is None else f"/{position}")
             close = difflib.get_close_matches(other, sorted(names), n=1, cutoff=0.6)
-            hint = f"did you mean '{close[0]}'?" if close else None
+            hint = f"did you mean '{close[0]}'?" if close else _entry_names_hint(names)
             message = f"'after' names '{other}', which is no entry of this file"
             diagnostics.append(Diagnostic(document.locate(pointer), message, hint))
 
@@ -99,3 +100,9 @@ def _cycles(waits: dict[str, list[str]]) -> list[list[str]]:
                 on_path.add(following)
                 iterators.append(iter(waits.get(following, ())))
     return cycles
+
+
+def _entry_names_hint(names: Iterable[str]) -> str:
+    listed = sorted(names)
+    shown = ", ".join(listed[:10]) + (", ..." if len(listed) > 10 else "")
+    return f"name one of the entries: {shown}"

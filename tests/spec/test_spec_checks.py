@@ -357,3 +357,10 @@ def test_mode_mismatch_reported_once(write: Write, fields: str, expected: str) -
     path = write(entries(f"  - name: a\n    flow: f\n    {fields}\n"))
     (path.parent / "in.xml").write_text("<a/>")
     assert messages(path) == [expected]
+
+
+def test_after_without_close_name_lists_entries(write: Write) -> None:
+    path = write(entries("  - {name: load, flow: f}\n  - {name: send, flow: f, after: [zzz]}\n"))
+    [diagnostic] = problems(path)
+    assert diagnostic.message == "'after' names 'zzz', which is no entry of this file"
+    assert diagnostic.hint == "name one of the entries: load, send"
