@@ -68,7 +68,9 @@ async def test_dropped_connection_translated(
             await CALLS[name](client, tmp_path)
 
     assert type(caught.value) is expected
-    assert "RemoteProtocolError" in str(caught.value)
+    # A socket closed before the response shows as RemoteProtocolError, or as
+    # ReadError when the close races the request body on a loaded machine.
+    assert "RemoteProtocolError" in str(caught.value) or "ReadError" in str(caught.value)
     assert_no_secret(caught.value)
 
 
