@@ -72,6 +72,10 @@ class Builder:
         pointer = "/server/base_url"
         if base_url.startswith("emulator:"):
             return self.file(pointer, base_url.removeprefix("emulator:"), "emulator project: ")
+        problem = _url_problem(base_url)
+        if problem is not None:
+            self.error(pointer, *problem)
+            return None
         parts = urlsplit(base_url)
         if parts.scheme == "http" and not insecure and not _is_loopback(parts.hostname or ""):
             self.error(
@@ -178,6 +182,31 @@ def save_template_problem(template: str) -> str | None:
         return f"save template {template!r} is absolute; it is relative to the output folder"
     if ".." in re.split(r"[/\\]", template):
         return f"save template {template!r} climbs out of the output folder with '..'"
+    return None
+
+
+def _url_problem(base_url: str) -> tuple[str, str] | None:
+    """Return what is wrong with an ``http(s)://`` base URL and what to do, or ``None``.
+
+    The URL itself is never quoted, because it may carry a password.
+    """
+    try:
+        parts = urlsplit(base_url)
+        port = parts.port
+    except ValueError as exc:
+        return f"invalid base URL: {exc}", "write it as https://host[:port][/path/]"
+    if parts.username is not None or parts.password is not None:
+        return (
+            "the base URL contains a user name or password",
+            "remove them from the URL and use server.auth with ${VAR} references",
+        )
+    if port == 0:
+        return "the base URL's port 0 is not a valid port", "use a port from 1 to 65535"
+    if parts.query or parts.fragment:
+        return (
+            "the base URL has a query or fragment",
+            "remove everything from '?' or '#' on, because flowspec adds the API paths itself",
+        )
     return None
 
 

@@ -266,6 +266,30 @@ def test_plain_http_to_loopback_is_fine(write: Write, url: str) -> None:
 
 
 @pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        pytest.param("http://[::1", "invalid base URL: Invalid IPv6 URL", id="broken-ipv6"),
+        pytest.param("https://h.example:99999/", "Port out of range", id="port-too-big"),
+        pytest.param("https://h.example:0/", "port 0 is not a valid port", id="port-zero"),
+        pytest.param("https://ci:pw@h.example/", "contains a user name or password", id="userinfo"),
+        pytest.param("https://h.example/?tenant=1", "has a query or fragment", id="query"),
+    ],
+)
+def test_bad_base_url_is_located(write: Write, url: str, expected: str) -> None:
+    environ = {**ENVIRON, "SMARTFLOWS_URL": url}
+    found = messages(write(HEADER + "flows:\n  - {name: a, flow: f}\n"), environ)
+    assert len(found) == 1
+    assert found[0].startswith("3:13: ")
+    assert expected in found[0]
+
+
+def test_base_url_password_not_quoted(write: Write) -> None:
+    environ = {**ENVIRON, "SMARTFLOWS_URL": "https://ci:hunter2-pw@h.example/"}
+    found = messages(write(HEADER + "flows:\n  - {name: a, flow: f}\n"), environ)
+    assert "hunter2-pw" not in " ".join(found)
+
+
+@pytest.mark.parametrize(
     ("template", "expected"),
     [
         ("{run}/{doc}", "unknown field {doc}"),
