@@ -22,6 +22,7 @@ from flowspec.emulator.project_file import ProjectDocument, read_project_documen
 from flowspec.emulator.xmlinput import compile_dataset_schema
 from flowspec.errors import SpecError
 from flowspec.secret import Secret
+from flowspec.spec.paths import PathProblem, resolve_file
 from flowspec.xmlcheck import Schema
 
 InputType = Literal["none", "user", "plugin"]
@@ -257,14 +258,19 @@ def _build_datasets(document: ProjectDocument) -> tuple[dict[str, DataSet], list
     datasets: dict[str, DataSet] = {}
     problems: list[Diagnostic] = []
     for index, item in enumerate(document.data.get("datasets", [])):
-        schema_path = document.path.parent / item["schema"]
+        pointer = f"/datasets/{index}/schema"
+        try:
+            schema_path = resolve_file(document.path.parent, item["schema"])
+        except PathProblem as exc:
+            problems.append(document.diagnostic(pointer, str(exc)))
+            continue
         try:
             schema_bytes = schema_path.read_bytes()
             schema = compile_dataset_schema(schema_path)
         except OSError as exc:
             message = f"cannot read XSD file {item['schema']!r}: {exc.strerror}"
             hint = "give a path relative to the project file"
-            problems.append(document.diagnostic(f"/datasets/{index}/schema", message, hint=hint))
+            problems.append(document.diagnostic(pointer, message, hint=hint))
             continue
         except SpecError as exc:
             problems.extend(exc.diagnostics)

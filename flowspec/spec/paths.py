@@ -61,9 +61,13 @@ def expand_glob(job_dir: Path, pattern: str) -> tuple[Path, ...]:
 def _joined(job_dir: Path, relative: str) -> Path:
     path = Path(relative)
     if path.is_absolute() or relative.startswith(("/", "\\")) or _has_drive(relative):
-        raise PathProblem(f"{relative} is absolute; give a path relative to the job file's folder")
+        raise PathProblem(
+            f"{relative} is absolute; give a path relative to the referencing file's folder"
+        )
     if ".." in path.parts:
-        raise PathProblem(f"{relative} climbs out with '..'; keep it inside the job file's folder")
+        raise PathProblem(
+            f"{relative} climbs out with '..'; keep it inside the referencing file's folder"
+        )
     return job_dir / path
 
 
@@ -79,7 +83,7 @@ def _check_inside(job_dir: Path, candidate: Path, label: str) -> None:
         raise PathProblem(f"{label} cannot be resolved: {exc}") from exc
     if target != root and not target.is_relative_to(root):
         raise PathProblem(
-            f"{label} leads outside the job file's folder (a symbolic link to {target}); "
+            f"{label} leads outside the referencing file's folder (a symbolic link to {target}); "
             "keep referenced files inside it"
         )
 

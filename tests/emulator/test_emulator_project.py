@@ -115,7 +115,19 @@ def test_missing_xsd_file_is_reported(tmp_path: Path) -> None:
 
     errors = load_errors(tmp_path, data)
 
-    assert "cannot read XSD file 'missing.xsd'" in errors
+    assert "file not found: missing.xsd" in errors
+
+
+def test_xsd_outside_project_folder_is_rejected(tmp_path: Path) -> None:
+    outside = tmp_path / "secret.txt"
+    outside.write_text("canary-4711")
+    data = demo_project()
+    data["datasets"][0]["schema"] = "../secret.txt"
+
+    errors = load_errors(tmp_path / "project", data)
+
+    assert "project.yaml" in errors
+    assert "canary-4711" not in errors
 
 
 def test_broken_xsd_is_reported(tmp_path: Path) -> None:

@@ -219,7 +219,7 @@ def test_symlink_escape_is_rejected(write: Write, tmp_path: Path) -> None:
     (tmp_path / "secret.xml").write_text("<a/>")
     (path.parent / "in").mkdir()
     os.symlink(tmp_path / "secret.xml", path.parent / "in" / "link.xml")
-    assert "leads outside the job file's folder" in " ".join(messages(path))
+    assert "leads outside the referencing file's folder" in " ".join(messages(path))
 
 
 def test_schema_file_must_exist(write: Write) -> None:
