@@ -11,6 +11,7 @@ from flowspec.diagnostics import Diagnostic
 from flowspec.errors import SpecError
 from flowspec.xmlcheck import XmlChecker, compile_schema_file
 from flowspec.xmlcheck._parallel import default_processes
+from flowspec.xmlcheck._parsing import MAX_FILE_BYTES, read_file
 
 
 def errors(diagnostics: list[Diagnostic]) -> list[Diagnostic]:
@@ -332,3 +333,22 @@ def test_many_files_use_at_most_all_cores() -> None:
     processes = default_processes(1_000_000)
 
     assert 1 <= processes <= (os.cpu_count() or 1)
+
+
+def test_oversized_file_rejected_before_reading(checker: XmlChecker, tmp_path: Path) -> None:
+    huge = tmp_path / "dump.xml"
+    with huge.open("wb") as stream:
+        stream.truncate(MAX_FILE_BYTES + 1)  # sparse: no real disk use
+
+    [diagnostic] = checker.check(huge)
+
+    assert diagnostic.message == "cannot read file: file is 64.0 MiB, above the 64 MiB limit"
+    assert diagnostic.hint == "split the document into smaller ones"
+
+
+def test_file_at_size_limit_is_read(tmp_path: Path) -> None:
+    path = tmp_path / "edge.xml"
+    with path.open("wb") as stream:
+        stream.truncate(MAX_FILE_BYTES)
+
+    assert len(read_file(path)) == MAX_FILE_BYTES
