@@ -11,11 +11,12 @@ file it replaces) before the rename.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import functools
 import os
 import tempfile
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import BinaryIO
 
@@ -30,6 +31,41 @@ def atomic_writer(path: Path) -> Iterator[BinaryIO]:
         with os.fdopen(descriptor, "wb") as stream:
             os.chmod(temporary, _permissions_for(path))
             yield stream
+            stream.flush()
+            os.fsync(stream.fileno())
+        os.replace(temporary, path)
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise
+
+
+@contextlib.asynccontextmanager
+async def async_atomic_writer(path: Path) -> AsyncIterator[BinaryIO]:
+    """Open a stream like ``atomic_writer``, but flush, fsync and rename in a worker thread.
+
+    An fsync takes about a millisecond on a disk, during which the event loop
+    would serve no other task. Writes still run on the loop, because they only
+    copy to the page cache. Once the block has ended, the worker thread owns the
+    temporary file: cancelling the caller then neither stops the rename nor leaves
+    the temporary file behind.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    descriptor, temporary_name = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    temporary = Path(temporary_name)
+    stream = os.fdopen(descriptor, "wb")
+    try:
+        os.chmod(temporary, _permissions_for(path))
+        yield stream
+    except BaseException:
+        stream.close()
+        temporary.unlink(missing_ok=True)
+        raise
+    await asyncio.to_thread(_commit, stream, temporary, path)
+
+
+def _commit(stream: BinaryIO, temporary: Path, path: Path) -> None:
+    try:
+        with stream:
             stream.flush()
             os.fsync(stream.fileno())
         os.replace(temporary, path)

@@ -15,7 +15,7 @@ from urllib.parse import quote
 import httpx
 
 from flowspec import __version__
-from flowspec.atomic import atomic_writer
+from flowspec.atomic import async_atomic_writer
 from flowspec.client._auth import Authenticator
 from flowspec.client._http import check_base_url, tls_verification
 from flowspec.client._payloads import (
@@ -340,9 +340,7 @@ async def _save(response: httpx.Response, destination: Path) -> DownloadedDocume
     """Write a streamed response body to ``destination`` atomically and hash it."""
     digest = hashlib.sha256()
     size = 0
-    # NOTE: the writes and the final fsync block the event loop; with 64 KiB chunks each
-    # write is short, but a slow disk delays other runs' polls while the fsync lasts.
-    with atomic_writer(destination) as stream:
+    async with async_atomic_writer(destination) as stream:
         async for chunk in response.aiter_bytes(_CHUNK_SIZE):
             stream.write(chunk)
             digest.update(chunk)
