@@ -23,7 +23,6 @@ from flowspec.errors import ExitCode, UsageError
 
 if TYPE_CHECKING:
     from rich.console import Console
-    from rich.table import Table
 
     from flowspec.engine import Engine, EngineOptions, SuiteOutcome
     from flowspec.plan import Run
@@ -65,73 +64,20 @@ def plan_command(files: tuple[Path, ...], output_format: str) -> None:
 
     from rich.console import Console
 
+    from flowspec.cli._plan_output import plan_table, plan_text
     from flowspec.plan import plan_as_json, plan_runs
     from flowspec.spec import load_job_files
 
-    runs = plan_runs(load_job_files(list(files)))
+    runs = plan_runs(load_job_files(unique_job_files(files)))
     if output_format == "json":
         click.echo(json.dumps(plan_as_json(runs), indent=2))
         return
 
     console = Console(highlight=False)
     if console.is_terminal:
-        console.print(_plan_table(runs))
+        console.print(plan_table(runs))
     else:
-        click.echo(_plan_text(runs))
-
-
-def _plan_rows(runs: Sequence[Run]) -> list[tuple[str, ...]]:
-    from flowspec.plan import describe_input
-
-    by_id = {run.id: run for run in runs}
-    rows: list[tuple[str, ...]] = []
-    for position, run in enumerate(runs, start=1):
-        waits = _describe_after([by_id[run_id] for run_id in run.after if run_id in by_id])
-        order = run.job.run.order
-        rows.append(
-            (
-                str(position),
-                run.name,
-                run.mode,
-                f"{run.method} {run.endpoint}",
-                describe_input(run) or "-",
-                order,
-                waits,
-            )
-        )
-    return rows
-
-
-def _describe_after(dependencies: Sequence[Run]) -> str:
-    """Name the entries waited for, once each, with their run count when a glob expanded them."""
-    counts: dict[str, int] = {}
-    for dependency in dependencies:
-        label = f"{dependency.job.path.stem}/{dependency.entry.name}"
-        counts[label] = counts.get(label, 0) + 1
-    labels = [label if count == 1 else f"{label} ({count} runs)" for label, count in counts.items()]
-    return ", ".join(labels) or "-"
-
-
-_PLAN_HEADERS = ("#", "run", "mode", "request", "input", "order", "after")
-
-
-def _plan_table(runs: Sequence[Run]) -> Table:
-    from rich.table import Table
-
-    table = Table(*_PLAN_HEADERS, title=f"{len(runs)} runs")
-    for row in _plan_rows(runs):
-        table.add_row(*row)
-    return table
-
-
-def _plan_text(runs: Sequence[Run]) -> str:
-    rows = [_PLAN_HEADERS, *_plan_rows(runs)]
-    widths = [max(len(row[column]) for row in rows) for column in range(len(_PLAN_HEADERS))]
-    lines = [
-        "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip()
-        for row in rows
-    ]
-    return "\n".join(lines)
+        click.echo(plan_text(runs))
 
 
 @click.command("run")
@@ -197,11 +143,13 @@ def run_command(
         ReportTarget("json", output_dir / "report.json")
     ]
     shard_range = parse_shard(shard) if shard is not None else None
-    job_files = load_job_files(list(files))
+    job_files = load_job_files(unique_job_files(files))
     protected = _input_files(job_files)
     if rerun_failed is not None and rerun_failed != _STDIN:
         protected.append(rerun_failed)
     check_report_targets(targets, inputs=protected)
+    if any(entry.download for job in job_files for entry in job.entries):
+        check_output_dir(output_dir)
 
     runs = plan_runs(job_files)
     selected = _selection(runs, shard_range, rerun_failed)
@@ -221,6 +169,42 @@ def run_command(
     for failure in failures:
         click.echo(f"Error: {failure}", err=True)
     click.get_current_context().exit(_exit_code(outcome, failed_reports=bool(failures)))
+
+
+def unique_job_files(files: Sequence[Path]) -> list[Path]:
+    """Drop job files named twice, also under other spellings, keeping the first of each.
+
+    Both would plan the same run ids, and a report with a repeated id cannot be read back.
+    """
+    unique: dict[str, Path] = {}
+    for path in files:
+        key = os.path.realpath(path)
+        if key in unique:
+            logger.warning("job file %s is the same file as %s; running it once", path, unique[key])
+            continue
+        unique[key] = path
+    return list(unique.values())
+
+
+def check_output_dir(output_dir: Path) -> None:
+    """Raise ``UsageError`` when documents could not be saved under ``output_dir``.
+
+    Checked before the first run, so a long suite does not end with every
+    download failing. Folders that do not exist yet are created later.
+    """
+    folder = Path(os.path.abspath(output_dir))
+    while not folder.exists() and folder != folder.parent:
+        folder = folder.parent
+    if not folder.is_dir():
+        raise UsageError(
+            f"output folder {output_dir} cannot be created because {folder} is a file;"
+            " give another --output-dir"
+        )
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise UsageError(
+            f"output folder {output_dir} cannot be written because the folder {folder} is not"
+            " writable; give another --output-dir or change the folder's permissions"
+        )
 
 
 def _input_files(job_files: Sequence[JobFile]) -> list[Path]:

@@ -156,3 +156,68 @@ def test_command_help_imports_no_engine(command: str) -> None:
     )
 
     assert result.stdout == "[]\n"
+
+
+def test_same_job_file_twice_runs_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    job = write_job(tmp_path, "  - {name: letter, flow: quick}\n")
+    monkeypatch.chdir(tmp_path)
+    out = tmp_path / "out"
+
+    code, stdout, stderr = invoke(
+        "run", "job.yaml", "./job.yaml", str(job), "--output-dir", str(out)
+    )
+
+    report = json.loads((out / "report.json").read_text(encoding="utf-8"))
+    assert code == 0, stderr
+    assert "1 run: 1 passed" in stdout
+    assert [run["name"] for run in report["runs"]] == ["job/letter"]
+    assert report["job_files"][0]["path"] == "job.yaml"
+
+
+def test_plan_same_job_file_twice(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    write_job(tmp_path, "  - {name: letter, flow: quick}\n")
+    monkeypatch.chdir(tmp_path)
+
+    code, stdout, _ = invoke("plan", "--format", "json", "job.yaml", "./job.yaml")
+
+    assert code == 0
+    assert len(json.loads(stdout)["runs"]) == 1
+
+
+@pytest.mark.parametrize(
+    "output_dir",
+    [pytest.param("{file}/out", id="under-file"), pytest.param("{file}/a/b", id="deep-under-file")],
+)
+def test_output_dir_under_file_exit_2(tmp_path: Path, output_dir: str) -> None:
+    job = write_job(tmp_path, "  - {name: letter, flow: quick}\n")
+    blocker = tmp_path / "blocker"
+    blocker.write_text("a file", encoding="utf-8")
+    folder = output_dir.format(file=blocker)
+
+    code, _, stderr = invoke(
+        "run", str(job), "--output-dir", folder, "--report", f"json:{tmp_path / 'r.json'}"
+    )
+
+    assert code == 2
+    assert stderr == (
+        f"Error: output folder {folder} cannot be created because {blocker} is a file;"
+        " give another --output-dir\n"
+    )
+    assert not (tmp_path / "r.json").exists()
+
+
+def test_output_dir_unused_without_downloads(tmp_path: Path) -> None:
+    job = write_job(tmp_path, "  - {name: letter, flow: quick, download: false}\n")
+    blocker = tmp_path / "blocker"
+    blocker.write_text("a file", encoding="utf-8")
+
+    code, _, stderr = invoke(
+        "run",
+        str(job),
+        "--output-dir",
+        str(blocker / "out"),
+        "--report",
+        f"json:{tmp_path / 'r.json'}",
+    )
+
+    assert code == 0, stderr
