@@ -2,7 +2,9 @@
 
 Both views are ``RunListener``s fed by the engine, and both write to a
 ``rich.console.Console`` that the CLI creates (rich honours ``NO_COLOR`` and
-drops styles when the output is not a terminal).
+drops styles when the output is not a terminal). Names, reasons and server
+messages pass through ``single_line``, so a server cannot send escape
+sequences to the terminal or break a line of the live view.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from rich.text import Text
 from flowspec.client import ProgressPayload
 from flowspec.engine import SuiteOutcome
 from flowspec.plan import Run
+from flowspec.report._text import single_line
 from flowspec.results import RunResult, Verdict
 
 VERDICT_STYLES = {
@@ -40,12 +43,19 @@ def verdict_label(verdict: Verdict) -> str:
 
 def describe_result(result: RunResult) -> str:
     """Return one line for a finished run: verdict, name, time or reason."""
-    line = f"{verdict_label(result.verdict)} {result.name}"
+    line = f"{verdict_label(result.verdict)} {single_line(result.name)}"
     if result.verdict is not Verdict.SKIPPED:
         line += f" ({result.total_seconds:.1f} s)"
     if result.reason:
-        line += f": {result.reason}"
+        line += f": {single_line(result.reason)}"
     return line
+
+
+def percent_text(value: object) -> str:
+    """Return a progress percentage as ``40%``, or ``-`` when the server sent no number."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return f"{value:.0f}%"
+    return "-"
 
 
 class PlainView:
@@ -69,16 +79,16 @@ class PlainView:
 
     def run_started(self, run: Run) -> None:
         if not self._quiet:
-            self._print(f"{'STARTED'.ljust(9)} {run.name}")
+            self._print(f"{'STARTED'.ljust(9)} {single_line(run.name)}")
 
     def run_progress(self, run: Run, progress: ProgressPayload) -> None:
-        status = progress["status"]
+        status = str(progress["status"])
         if self._quiet or self._statuses.get(run.id) == status:
             return
         self._statuses[run.id] = status
         message = progress.get("message")
-        detail = f" {progress.get('percentage', 0)}%" + (f" {message}" if message else "")
-        self._print(f"{status.upper().ljust(9)} {run.name}{detail}")
+        detail = f" {percent_text(progress.get('percentage'))}" + (f" {message}" if message else "")
+        self._print(single_line(f"{status.upper().ljust(9)} {run.name}{detail}"))
 
     def run_finished(self, run: Run, result: RunResult) -> None:
         self._statuses.pop(run.id, None)
@@ -94,8 +104,8 @@ class PlainView:
 class _Active:
     name: str
     status: str = "Starting"
-    percentage: int = 0
-    message: str = ""
+    percentage: object = 0
+    message: object = ""
 
 
 class LiveView:
@@ -154,7 +164,10 @@ class LiveView:
         table = Table.grid(padding=(0, 2))
         for active in active_runs[:shown]:
             table.add_row(
-                Text(active.name), active.status, f"{active.percentage:>3}%", Text(active.message)
+                Text(single_line(active.name)),
+                Text(single_line(str(active.status))),
+                percent_text(active.percentage).rjust(4),
+                Text(single_line(str(active.message))),
             )
         if len(active_runs) > shown:
             table.add_row(Text(f"… and {len(active_runs) - shown} more running"))
@@ -176,7 +189,7 @@ def summary_lines(outcome: SuiteOutcome) -> list[tuple[str, str | None]]:
     lines.append(("", None))
     lines.append((f"{count_verdicts(runs)} in {seconds:.1f} s", _summary_style(outcome)))
     if result.stop_reason:
-        lines.append((f"Stopped early: {result.stop_reason}", "yellow"))
+        lines.append((f"Stopped early: {single_line(result.stop_reason)}", "yellow"))
     left_out = len(result.runs) - len(runs)
     if left_out:
         lines.append((f"{left_out} run(s) not selected by --shard or --rerun-failed", None))

@@ -351,4 +351,6 @@ def _print_summary(
         paths = ", ".join(str(target.path) for target in written)
         console.print(f"Reports: {paths}", soft_wrap=True, highlight=False, markup=False)
     if outcome.fatal is not None:
-        click.echo(f"Error: {outcome.fatal}", err=True)
+        from flowspec.report._text import single_line
+
+        click.echo(f"Error: {single_line(str(outcome.fatal))}", err=True)

@@ -143,3 +143,46 @@ def test_live_view_caps_active_lines() -> None:
     assert "engine/r1" in output
     assert "engine/r5" not in output
     assert "… and 4 more running" in output
+
+
+HOSTILE = {
+    "id": "e1",
+    "status": "Running",
+    "percentage": None,
+    "message": "\x1b]0;title\x07\x1b[2Jwiped\nsecond line",
+}
+
+
+def test_plain_view_escapes_server_text() -> None:
+    console, stream = make_console()
+    letter, _ = make_runs()
+
+    PlainView(console).run_progress(letter, HOSTILE)  # type: ignore[arg-type]
+
+    assert stream.getvalue() == (
+        "RUNNING   engine/letter - \\x1b]0;title\\x07\\x1b[2Jwiped\\nsecond line\n"
+    )
+
+
+def test_live_view_escapes_server_text() -> None:
+    console, _ = make_console(terminal=True)
+    letter, _ = make_runs()
+    view = LiveView(console, 1)
+
+    with view:
+        view.run_started(letter)
+        view.run_progress(letter, HOSTILE)  # type: ignore[arg-type]
+        rendered = io.StringIO()
+        Console(file=rendered, width=200, color_system=None).print(view._render())
+
+    assert "\x1b" not in rendered.getvalue()
+    assert "Running     -  \\x1b]0;title\\x07\\x1b[2Jwiped\\nsecond line" in rendered.getvalue()
+
+
+def test_finished_line_escapes_reason() -> None:
+    console, stream = make_console()
+    letter, _ = make_runs()
+
+    PlainView(console).run_finished(letter, result(letter, Verdict.ERROR, "bad\x1b[31m\nbody"))
+
+    assert stream.getvalue() == "ERROR     engine/letter (1.2 s): bad\\x1b[31m\\nbody\n"
