@@ -1,4 +1,4 @@
-"""The table that ``flowspec plan`` prints: one row per run, as rich table or plain text."""
+"""The table that ``flowspec plan`` prints: one row per run, as a rich table or plain text."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from rich.table import Table
 
 from flowspec.plan import Run, describe_input
+from flowspec.report._text import single_line
 
 
 def _plan_rows(runs: Sequence[Run]) -> list[tuple[str, ...]]:
@@ -15,17 +16,18 @@ def _plan_rows(runs: Sequence[Run]) -> list[tuple[str, ...]]:
     for position, run in enumerate(runs, start=1):
         waits = _describe_after([by_id[run_id] for run_id in run.after if run_id in by_id])
         order = run.job.run.order
-        rows.append(
-            (
-                str(position),
-                run.name,
-                run.mode,
-                f"{run.method} {run.endpoint}",
-                describe_input(run) or "-",
-                order,
-                waits,
-            )
+        cells = (
+            str(position),
+            run.name,
+            run.mode,
+            f"{run.method} {run.endpoint}",
+            describe_input(run) or "-",
+            order,
+            waits,
         )
+        # Names of XML files found by a glob reach the terminal, and a file name
+        # may hold any byte but "/" and NUL.
+        rows.append(tuple(single_line(cell) for cell in cells))
     return rows
 
 

@@ -221,3 +221,16 @@ def test_output_dir_unused_without_downloads(tmp_path: Path) -> None:
     )
 
     assert code == 0, stderr
+
+
+def test_plan_escapes_input_file_names(tmp_path: Path) -> None:
+    flows = "  - name: orders\n    flow: order\n    input: {xml: 'emulator/orders/*.xml'}\n"
+    job = write_job(tmp_path, flows)
+    orders = tmp_path / "emulator" / "orders"
+    (orders / "order-1.xml").rename(orders / "\x1b]0;title\x07order.xml")
+
+    code, stdout, _ = invoke("plan", str(job))
+
+    assert code == 0
+    assert "\x1b" not in stdout
+    assert "job/orders[\\x1b]0;title\\x07order.xml]" in stdout
