@@ -4,6 +4,7 @@ import json
 import logging
 import os
 import stat
+import subprocess
 import sys
 import threading
 from pathlib import Path
@@ -274,3 +275,19 @@ def test_check_report_targets_input_protected(tmp_path: Path) -> None:
         f"report target {target} would overwrite the input file {job_file};"
         " give another report path"
     )
+
+
+def test_report_to_redirected_stdout_keeps_earlier_output(tmp_path: Path) -> None:
+    script = (
+        "import sys\n"
+        "from pathlib import Path\n"
+        "from flowspec.report._files import write_report_file\n"
+        "sys.stdout.write('BEFORE\\n'); sys.stdout.flush()\n"
+        "write_report_file(Path('/dev/stdout'), b'REPORT\\n')\n"
+        "sys.stdout.write('AFTER\\n')\n"
+    )
+    log = tmp_path / "log.txt"
+    with log.open("wb") as stdout:
+        subprocess.run([sys.executable, "-c", script], stdout=stdout, check=True)
+
+    assert log.read_text() == "BEFORE\nREPORT\nAFTER\n"
