@@ -64,6 +64,14 @@ class Builder:
         emulator_project = self._base_url(base_url, insecure)
         ca_bundle = self.file("/server/ca_bundle", data.get("ca_bundle"))
         location = self.document.locate("/server")
+        if "auth" not in data and not base_url.startswith("emulator:"):
+            # Only the emulator can run without credentials: flowspec adds a key to it.
+            self.error(
+                "/server",
+                "server.auth is missing, and a Smart Flows server rejects requests without"
+                " credentials",
+                "add auth: {api_key: ${SMARTFLOWS_API_KEY}} or a login under server",
+            )
         return Server(
             base_url, self.auth(data.get("auth")), location, emulator_project, ca_bundle, insecure
         )

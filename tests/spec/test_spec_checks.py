@@ -388,3 +388,21 @@ def test_after_without_close_name_lists_entries(write: Write) -> None:
     [diagnostic] = problems(path)
     assert diagnostic.message == "'after' names 'zzz', which is no entry of this file"
     assert diagnostic.hint == "name one of the entries: load, send"
+
+
+FLOWS = "flows:\n  - {name: a, flow: f}\n"
+
+
+def test_real_server_without_auth_is_rejected(write: Write) -> None:
+    text = "version: 1\nserver:\n  base_url: https://acme.example/\n" + FLOWS
+    found = messages(write(text))
+    assert found == [
+        "3:3: server.auth is missing, and a Smart Flows server rejects requests without credentials"
+    ]
+
+
+def test_emulator_without_auth_is_fine(write: Write, tmp_path: Path) -> None:
+    (tmp_path / "project.yaml").write_text("placeholder")
+    text = "version: 1\nserver:\n  base_url: emulator:project.yaml\n" + FLOWS
+    found = messages(write(text))
+    assert not any("server.auth" in message for message in found)
