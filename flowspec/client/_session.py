@@ -293,7 +293,10 @@ class Session:
 def _describe_status(response: httpx.Response) -> str:
     detail = error_detail(response)
     summary = f"{response.status_code} {response.reason_phrase}"
-    return f"{summary} ({detail})" if detail else summary
+    # Servers often repeat the reason phrase as the message, which adds nothing.
+    if not detail or detail.strip().rstrip(".").lower() == response.reason_phrase.lower():
+        return summary
+    return f"{summary} ({detail})"
 
 
 def json_object(response: httpx.Response, required: tuple[str, ...]) -> dict[str, Any]:

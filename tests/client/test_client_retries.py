@@ -120,7 +120,7 @@ async def test_retry_logged_as_warning(
     warnings = [record for record in caplog.records if record.levelno == logging.WARNING]
     assert len(warnings) == 1
     message = warnings[0].getMessage()
-    assert "GET /api/v1/flows/letter failed (429 Too Many Requests" in message
+    assert "GET /api/v1/flows/letter failed (429 Too Many Requests)" in message
     assert "retrying in 1.00 s (attempt 2 of 5)" in message
 
 
