@@ -196,9 +196,9 @@ class SmartFlowsClient:
         """Return the value of the flow output ``name`` of an execution.
 
         Reads ``GET /api/v1/flows/executions/{id}/status?output=NAME``, whose
-        ``output`` object holds the value by name. Raises ``NotFound`` when the
+        ``output`` object contains the value by name. Raises ``NotFound`` when the
         execution or the output does not exist, and ``ApiError`` when the
-        response holds no value for ``name``.
+        response contains no value for ``name``.
         """
         path = f"api/v1/flows/executions/{_segment(execution_id)}/status"
         response, _ = await self._session.request(Call("GET", path, {"output": name}))
