@@ -44,8 +44,8 @@ async def async_atomic_writer(path: Path) -> AsyncIterator[BinaryIO]:
     """Open a stream like ``atomic_writer``, but flush, fsync and rename in a worker thread.
 
     An fsync took about 1 ms on the runner benchmark's machine (see
-    benchmarks/RESULTS.md), time in which the event loop would serve no other task. Writes still run on the loop, because they only
-    copy to the page cache. Once the block has ended, the worker thread owns the
+    benchmarks/RESULTS.md), time in which the event loop would serve no other
+    task. Writes still run on the loop, because they only copy to the page cache. Once the block has ended, the worker thread owns the
     temporary file: cancelling the caller then neither stops the rename nor leaves
     the temporary file behind.
     """

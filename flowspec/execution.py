@@ -186,10 +186,16 @@ class RunExecution:
             )
         except DownloadFailed as exc:
             raise RunFailure(Verdict.ERROR, str(exc), cancel=False) from exc
-        await self._read_outputs()
-        return judge(status, len(self._documents), self.run.entry.expect)
+        verdict, reason = judge(status, len(self._documents), self.run.entry.expect)
+        await self._read_outputs(required=verdict is Verdict.PASSED)
+        return verdict, reason
 
-    async def _read_outputs(self) -> None:
+    async def _read_outputs(self, *, required: bool) -> None:
+        """Read the entry's outputs; a failure is the run's error only when ``required``.
+
+        A run that already failed keeps its own reason, because a server may
+        have no outputs for an execution that did not end well.
+        """
         assert self._execution_id is not None  # set by _start
         for name in self.run.entry.outputs:
             try:
@@ -198,7 +204,9 @@ class RunExecution:
                 raise
             except FlowspecError as exc:
                 reason = f"reading output {name!r} failed: {exc}"
-                raise RunFailure(Verdict.ERROR, reason, cancel=False) from exc
+                if required:
+                    raise RunFailure(Verdict.ERROR, reason, cancel=False) from exc
+                logger.warning("%s: %s", self.run.name, reason)
 
     async def _start(self) -> ProgressPayload:
         xml = self._read_input()

@@ -182,3 +182,15 @@ async def test_report_without_outputs_reads(
     result = parse_report(json.dumps(document).encode(), Path("old.json"))
 
     assert result.runs[0].outputs == {}
+
+
+async def test_failed_run_keeps_its_reason(emulator: Emulator, tmp_path: Path) -> None:
+    suite = job(emulator.url, entry("broken", "failing", outputs=("archiveUrl",)))
+
+    outcome = await execute([suite], tmp_path)
+
+    [result] = outcome.result.runs
+    assert result.verdict is Verdict.FAILED
+    assert result.reason == "ended with status Error, expected Success"
+    assert result.outputs == {}
+    assert emulator.stats()["requests"].get("status", 0) == 1
