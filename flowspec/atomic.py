@@ -45,9 +45,10 @@ async def async_atomic_writer(path: Path) -> AsyncIterator[BinaryIO]:
 
     An fsync took about 1 ms on the runner benchmark's machine (see
     benchmarks/RESULTS.md), time in which the event loop would serve no other
-    task. Writes still run on the loop, because they only copy to the page cache. Once the block has ended, the worker thread owns the
-    temporary file: cancelling the caller then neither stops the rename nor leaves
-    the temporary file behind.
+    task. Writes still run on the loop, because they only copy to the page
+    cache. Once the block has ended, the worker thread owns the temporary file,
+    so cancelling the caller neither stops the rename nor leaves the temporary
+    file behind.
     """
     path.parent.mkdir(parents=True, exist_ok=True)
     descriptor, temporary_name = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
