@@ -81,6 +81,7 @@ class Engine:
         self._results: dict[str, RunResult] = {}
         self._running: dict[asyncio.Task[RunResult], RunExecution] = {}
         self._stop_reason: str | None = None
+        self._skip_reason: str | None = None
         self._fatal: FlowspecError | None = None
         self._interrupted = False
 
@@ -128,7 +129,7 @@ class Engine:
         fail_fast_reason: str | None = None
 
         while pending or self._running:
-            stop_reason = self._stop_reason or fail_fast_reason
+            stop_reason = self._skip_reason or fail_fast_reason
             if stop_reason is not None:
                 self._skip_all(pending, f"not started: {stop_reason}")
                 pending = []
@@ -148,7 +149,12 @@ class Engine:
                 self._results[result.run_id] = result
                 if execution.fatal is not None and self._fatal is None:
                     self._fatal = execution.fatal
-                    self._stop(f"the server could not be used: {execution.fatal}")
+                    # The skipped runs point at the run with the error instead of
+                    # repeating a message that can be hundreds of characters long.
+                    self._stop(
+                        f"the server could not be used: {execution.fatal}",
+                        skip_reason=f"the server could not be used (see {result.name})",
+                    )
                 if job.run.fail_fast and fail_fast_reason is None and _failed(result):
                     fail_fast_reason = f"fail_fast after {result.name} {result.verdict.value}"
 
@@ -211,9 +217,10 @@ class Engine:
         for run in runs:
             self._skip(run, reason)
 
-    def _stop(self, reason: str) -> None:
+    def _stop(self, reason: str, *, skip_reason: str | None = None) -> None:
         if self._stop_reason is None:
             self._stop_reason = reason
+            self._skip_reason = skip_reason or reason
             logger.info("stopping the suite: %s", reason)
 
     async def _cancel_running(self) -> None:

@@ -145,9 +145,10 @@ async def test_rejected_key_stops_suite(emulator: Emulator, tmp_path: Path) -> N
     assert outcome.exit_code is ExitCode.SERVER_UNUSABLE
     assert results["engine/one"].verdict is Verdict.ERROR
     assert results["engine/two"].verdict is Verdict.SKIPPED
-    assert (results["engine/two"].reason or "").startswith(
-        "not started: the server could not be used"
+    assert results["engine/two"].reason == (
+        "not started: the server could not be used (see engine/one)"
     )
+    assert (outcome.result.stop_reason or "").startswith("the server could not be used: POST ")
     assert outcome.result.complete is False
     assert "not-the-right-key" not in repr(outcome)
 
