@@ -9,6 +9,8 @@ sequences to the terminal or break a line of the live view.
 
 from __future__ import annotations
 
+import os
+import sys
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -34,6 +36,26 @@ VERDICT_STYLES = {
     Verdict.SKIPPED: "yellow",
 }
 FAILING = (Verdict.FAILED, Verdict.ERROR, Verdict.TIMED_OUT)
+
+
+class PipeSafeConsole(Console):
+    """A console that stops printing when its reader goes away, instead of exiting.
+
+    rich raises ``SystemExit(1)`` on a broken pipe. Raised inside a run's task,
+    that would end flowspec without cancelling executions or writing reports,
+    as in ``flowspec run suite.yaml | head -1``.
+    """
+
+    def on_broken_pipe(self) -> None:
+        self.quiet = True
+        # Later writes, and the interpreter's final flush, go to the null device.
+        try:
+            stdout = sys.stdout.fileno()
+        except (OSError, ValueError):
+            return
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, stdout)
+        os.close(devnull)
 
 
 def verdict_label(verdict: Verdict) -> str:

@@ -130,8 +130,7 @@ def run_command(
     Ctrl-C or SIGTERM stops starting runs, cancels the running executions and
     writes the results so far (exit 130); a second Ctrl-C aborts at once.
     """
-    from rich.console import Console
-
+    from flowspec.console import PipeSafeConsole
     from flowspec.engine import EngineOptions
     from flowspec.plan import plan_runs
     from flowspec.report import ReportTarget, check_report_targets, parse_report_target
@@ -160,7 +159,7 @@ def run_command(
         selected=selected,
     )
 
-    console = Console(highlight=False)
+    console = PipeSafeConsole(highlight=False)
     with serve_endpoints(job_files) as endpoints:
         outcome = asyncio.run(_execute(runs, endpoints, options, console, quiet=quiet))
 

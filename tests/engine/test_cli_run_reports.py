@@ -234,3 +234,23 @@ def test_plan_escapes_input_file_names(tmp_path: Path) -> None:
     assert code == 0
     assert "\x1b" not in stdout
     assert "job/orders[\\x1b]0;title\\x07order.xml]" in stdout
+
+
+def test_closed_stdout_still_reports(tmp_path: Path) -> None:
+    job = write_job(tmp_path, "  - {name: first, flow: quick}\n  - {name: second, flow: medium}\n")
+    out = tmp_path / "out"
+    process = subprocess.Popen(
+        [sys.executable, "-m", "flowspec", "run", str(job), "--output-dir", str(out)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    assert process.stdout is not None
+    process.stdout.readline()
+    process.stdout.close()  # as `flowspec run ... | head -1` does
+
+    _, stderr = process.communicate(timeout=60)
+
+    report = json.loads((out / "report.json").read_text(encoding="utf-8"))
+    assert process.returncode == 0, stderr
+    assert stderr == b""
+    assert report["totals"]["passed"] == 2
