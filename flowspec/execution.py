@@ -27,7 +27,7 @@ from flowspec.errors import (
     ServerUnreachable,
     StartUnconfirmed,
 )
-from flowspec.forms import answer_form
+from flowspec.forms import answer_form, unused_answers_message
 from flowspec.plan import Run
 from flowspec.results import DocumentResult, RunResult, Verdict
 from flowspec.spec.model import TERMINAL_STATUSES, Mode, PluginInput
@@ -137,6 +137,8 @@ class RunExecution:
         self._status: str | None = None
         self._attempts = 0
         self._messages: list[str] = []
+        self._answers_used: set[str] = set()
+        self._form_fields: list[str] = []
         self._input_sha256: str | None = None
         self._documents: tuple[DocumentResult, ...] = ()
         self._outputs: dict[str, Any] = {}
@@ -177,6 +179,7 @@ class RunExecution:
     async def _execute(self) -> tuple[Verdict, str | None]:
         progress = await self._start()
         progress = await self._follow(progress)
+        self._report_unused_answers()
         status = progress["status"]
         assert self._execution_id is not None  # set by _start
         saver = DocumentSaver(self._client, self._context.output_dir, self._context.claims)
@@ -189,6 +192,16 @@ class RunExecution:
         verdict, reason = judge(status, len(self._documents), self.run.entry.expect)
         await self._read_outputs(required=verdict is Verdict.PASSED)
         return verdict, reason
+
+    def _report_unused_answers(self) -> None:
+        if not self._form_fields:
+            return  # no form was asked, as with skip_user_input
+        message = unused_answers_message(
+            self.run.entry.answers, self._answers_used, self._form_fields
+        )
+        if message is not None:
+            logger.warning("%s: %s", self.run.name, message)
+            self._messages.append(message)
 
     async def _read_outputs(self, *, required: bool) -> None:
         """Read the entry's outputs; a failure is the run's error only when ``required``.
@@ -294,6 +307,8 @@ class RunExecution:
             progress.get("model"),
             self.run.entry.answers,
         )
+        self._answers_used |= answer.used
+        self._form_fields += [field for field in answer.fields if field not in self._form_fields]
         if not answer.ok:
             reason = f"cannot answer the form: {'; '.join(answer.problems)}"
             raise RunFailure(Verdict.ERROR, reason, cancel=True)

@@ -27,6 +27,10 @@ class FormAnswer:
 
     values: dict[str, Any]
     problems: tuple[str, ...] = ()
+    #: Names in ``answers`` that matched a field of this form, by key or title.
+    used: frozenset[str] = frozenset()
+    #: Every field of this form, described as ``'Title' (key K)``.
+    fields: tuple[str, ...] = ()
 
     @property
     def ok(self) -> bool:
@@ -60,11 +64,13 @@ def answer_form(
             values[key] = to_json_value(value)
         elif key in required_keys:
             missing.append(describe_field(key, titles))
-    _log_unused(answers, keys, titles)
+    used = _used_names(answers, keys, titles)
+    fields = tuple(describe_field(key, titles) for key in keys)
 
     if missing:
-        return FormAnswer(values, (f"no answer and no default for {', '.join(missing)}",))
-    return FormAnswer(values, tuple(_schema_problems(schema, values, titles)))
+        problem = f"no answer and no default for {', '.join(missing)}"
+        return FormAnswer(values, (problem,), used, fields)
+    return FormAnswer(values, tuple(_schema_problems(schema, values, titles)), used, fields)
 
 
 def field_titles(form: Any) -> dict[str, str]:
@@ -142,9 +148,23 @@ def _schema_problems(
             yield f"invalid answers: {error.message}"
 
 
-def _log_unused(answers: Mapping[str, Any], keys: list[str], titles: Mapping[str, str]) -> None:
+def _used_names(
+    answers: Mapping[str, Any], keys: list[str], titles: Mapping[str, str]
+) -> frozenset[str]:
     known = set(keys) | {titles[key] for key in keys if key in titles}
-    unused = sorted(str(name) for name in answers if name not in known)
-    if unused:
-        # Answers may belong to a later form of the same flow, so this is no error.
-        logger.debug("answers not used by this form: %s", ", ".join(unused))
+    return frozenset(name for name in answers if name in known)
+
+
+def unused_answers_message(
+    answers: Mapping[str, Any], used: set[str], fields: list[str]
+) -> str | None:
+    """Describe the answers that no form of the execution had a field for, or return ``None``.
+
+    A typo in an answer's name would otherwise leave the field at its default
+    without a word, so the run records this message and logs it as a warning.
+    """
+    unused = sorted(str(name) for name in answers if name not in used)
+    if not unused:
+        return None
+    names = ", ".join(repr(name) for name in unused)
+    return f"answers matched no form field: {names}; the forms had {', '.join(fields)}"

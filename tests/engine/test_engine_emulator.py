@@ -7,6 +7,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
+import pytest
 from engine_support import (
     DATA,
     Emulator,
@@ -220,6 +221,31 @@ async def test_form_answered_by_key(emulator: Emulator, tmp_path: Path) -> None:
     outcome = await execute([suite], tmp_path)
 
     assert outcome.result.runs[0].verdict is Verdict.PASSED
+
+
+async def test_misspelt_answer_recorded_and_logged(
+    emulator: Emulator, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    answers = {"Customer name": "ACME", "Start date": "2027-01-01", "Colour": "blue"}
+    suite = job(emulator.url, entry("onboarding", "form", answers=answers))
+
+    outcome = await execute([suite], tmp_path)
+
+    [result] = outcome.result.runs
+    assert result.verdict is Verdict.PASSED
+    [message] = [m for m in result.messages if m.startswith("answers matched no form field")]
+    assert message.startswith("answers matched no form field: 'Colour'; the forms had ")
+    assert "'Customer name' (key a1b2_name)" in message
+    assert any("'Colour'" in record.getMessage() for record in caplog.records)
+
+
+async def test_all_answers_used_adds_no_message(emulator: Emulator, tmp_path: Path) -> None:
+    answers = {"Customer name": "ACME", "Start date": "2027-01-01"}
+    suite = job(emulator.url, entry("onboarding", "form", answers=answers))
+
+    outcome = await execute([suite], tmp_path)
+
+    assert not any("answers matched" in m for m in outcome.result.runs[0].messages)
 
 
 async def test_unanswerable_form_cancels(emulator: Emulator, tmp_path: Path) -> None:

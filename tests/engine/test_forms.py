@@ -5,7 +5,7 @@ from typing import Any
 
 import pytest
 
-from flowspec.forms import answer_form, field_titles, to_json_value
+from flowspec.forms import answer_form, field_titles, to_json_value, unused_answers_message
 
 NAME_KEY = "ea75_1cd7"
 DATE_KEY = "b812_aa01"
@@ -131,3 +131,25 @@ def test_to_json_value_nested() -> None:
     value = {"when": datetime.datetime(2027, 1, 1, 8, 30), "days": (datetime.date(2027, 1, 2),)}
 
     assert to_json_value(value) == {"when": "2027-01-01T08:30:00", "days": ["2027-01-02"]}
+
+
+def test_answer_form_records_used_names() -> None:
+    answers = {"Customer name": "ACME", DATE_KEY: "2027-01-04", "Colour": "blue"}
+
+    answer = answer_form(SCHEMA, FORM, {}, answers)
+
+    assert answer.used == frozenset({"Customer name", DATE_KEY})
+    assert answer.fields == (
+        f"'Customer name' (key {NAME_KEY})",
+        f"'Start date' (key {DATE_KEY})",
+        "'Notes' (key notes)",
+    )
+
+
+def test_unused_answers_message_names_each_unused() -> None:
+    message = unused_answers_message({"b": 1, "a": 2, "used": 3}, {"used"}, ["'X' (key x)"])
+    assert message == "answers matched no form field: 'a', 'b'; the forms had 'X' (key x)"
+
+
+def test_unused_answers_message_none_when_all_used() -> None:
+    assert unused_answers_message({"a": 1}, {"a"}, ["'A' (key a)"]) is None
