@@ -1,3 +1,5 @@
+from pathlib import Path
+
 from click.testing import CliRunner
 
 from flowspec import __version__
@@ -14,3 +16,12 @@ def test_help_lists_exit_codes() -> None:
     result = CliRunner().invoke(main, ["--help"])
     assert result.exit_code == 0
     assert "130" in result.output
+
+
+def test_error_message_control_characters_escaped(tmp_path: Path) -> None:
+    report = tmp_path / "bad\x07name.json"
+    report.write_text("{}")
+    result = CliRunner().invoke(main, ["report", "show", str(report)])
+    assert result.exit_code == 2
+    assert "\x07" not in result.output
+    assert "bad\\x07name.json" in result.output

@@ -59,20 +59,28 @@ class _FlowspecGroup(click.Group):
         except SpecError as exc:
             _reraise_with_traceback(ctx)
             for diagnostic in exc.diagnostics:
-                click.echo(str(diagnostic), err=True)
+                click.echo(_printable(str(diagnostic)), err=True)
             ctx.exit(exc.exit_code)
         except FlowspecError as exc:
             _reraise_with_traceback(ctx)
-            click.echo(f"Error: {exc}", err=True)
+            click.echo(f"Error: {_printable(str(exc))}", err=True)
             ctx.exit(exc.exit_code)
         except Exception as exc:  # the last line of defence against tracebacks
             _reraise_with_traceback(ctx)
             click.echo(
-                f"Error: internal error: {type(exc).__name__}: {exc}\n"
+                f"Error: internal error: {type(exc).__name__}: {_printable(str(exc))}\n"
                 "This is a bug in flowspec. Run again with --traceback and report the output.",
                 err=True,
             )
             ctx.exit(ExitCode.RUNS_FAILED)
+
+
+def _printable(message: str) -> str:
+    """Escape control characters, which a server's message could use to drive the terminal."""
+    # Imported here because only the error path needs it and the report package is heavy.
+    from flowspec.report._text import terminal_safe
+
+    return terminal_safe(message)
 
 
 def _reraise_with_traceback(ctx: click.Context) -> None:
