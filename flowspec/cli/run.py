@@ -52,7 +52,7 @@ _FILES = click.argument(
     help="text: a table (aligned columns when not a terminal); json: the plan as a JSON document.",
 )
 def plan_command(files: tuple[Path, ...], output_format: str) -> None:
-    """Print the runs that ``run`` would start, without touching the network.
+    """Print the runs that `flowspec run` would start, without touching the network.
 
     \b
     For each run: its mode, the start request, its input and what it waits for.
