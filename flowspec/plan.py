@@ -135,38 +135,29 @@ def _plan_job_file(job: JobFile) -> list[Run]:
 def _expand_entry(job: JobFile, entry: Entry) -> list[Run]:
     mode = resolve_mode(entry)
     method, path, query = start_request(entry, mode)
-    stem = job.path.stem
-    if not isinstance(entry.input, XmlInput):
-        return [
+    inputs: list[tuple[Path | None, str | None]] = [(None, None)]
+    if isinstance(entry.input, XmlInput):
+        base = glob_base(job, entry.input)
+        inputs = [(file, input_label(file, base)) for file in entry.input.files]
+
+    runs = []
+    for file, label in inputs:
+        name = f"{job.path.stem}/{entry.name}" + (f"[{label}]" if label else "")
+        runs.append(
             Run(
-                id=run_id(job.path, entry.name, None),
-                name=f"{stem}/{entry.name}",
+                id=run_id(job.path, entry.name, file),
+                name=name,
                 job=job,
                 entry=entry,
                 mode=mode,
                 method=method,
                 path=path,
                 query=query,
-                input_file=None,
+                input_file=file,
+                input_label=label,
             )
-        ]
-
-    base = glob_base(job, entry.input)
-    return [
-        Run(
-            id=run_id(job.path, entry.name, file),
-            name=f"{stem}/{entry.name}[{input_label(file, base)}]",
-            job=job,
-            entry=entry,
-            mode=mode,
-            method=method,
-            path=path,
-            query=query,
-            input_file=file,
-            input_label=input_label(file, base),
         )
-        for file in entry.input.files
-    ]
+    return runs
 
 
 def glob_base(job: JobFile, xml: XmlInput) -> Path:
