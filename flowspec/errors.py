@@ -52,7 +52,7 @@ class UsageError(FlowspecError):
 
 
 class SpecError(FlowspecError):
-    """Job files, XML inputs or an emulator project are invalid; ``diagnostics`` says where."""
+    """Job files, XML inputs or an emulator project are invalid, as ``diagnostics`` locates."""
 
     exit_code = ExitCode.INVALID_INPUT
 
@@ -81,7 +81,7 @@ class AuthenticationFailed(ServerError):
 
 
 class ApiError(ServerError):
-    """The server answered a request with an error that retrying cannot fix."""
+    """The server responded to a request with an error that retrying cannot fix."""
 
     def __init__(self, message: str, *, status_code: int, method: str, url: str) -> None:
         self.status_code = status_code

@@ -30,7 +30,7 @@ _COMMANDS = {
 }
 
 
-# Libraries whose DEBUG and INFO records repeat what flowspec's own log says.
+# Libraries whose DEBUG and INFO records repeat flowspec's own log lines.
 _CHATTY_LIBRARIES = ("httpx", "httpcore", "asyncio", "uvicorn", "uvicorn.access", "uvicorn.error")
 
 
@@ -114,12 +114,16 @@ def main(traceback: bool, verbose: int) -> None:
 
 
 def _configure_logging(verbose: int) -> None:
-    """Send flowspec's log records to standard error at the level ``-v`` asks for.
+    """Send flowspec's log records to standard error at the level that ``-v`` sets.
 
     flowspec logs each HTTP call itself, so the libraries underneath stay at
-    WARNING unless ``-vvv`` asks for their internals too.
+    WARNING unless ``-vvv`` is given.
     """
-    level = logging.WARNING if verbose == 0 else logging.INFO if verbose == 1 else logging.DEBUG
+    level = logging.DEBUG
+    if verbose == 0:
+        level = logging.WARNING
+    elif verbose == 1:
+        level = logging.INFO
     logging.basicConfig(
         level=level, stream=sys.stderr, format="%(levelname)s %(name)s: %(message)s"
     )
