@@ -48,7 +48,14 @@ class Authenticator:
         if self._auth is None:
             return {}, self._generation
         if self._auth.api_key is not None:
-            return {"X-API-Key": self._auth.api_key.reveal()}, self._generation
+            key = self._auth.api_key.reveal()
+            if not all("!" <= character <= "~" for character in key):
+                # httpx would reject the header with an error that quotes the key.
+                raise AuthenticationFailed(
+                    "the API key contains whitespace, control or non-ASCII characters, which"
+                    " the X-API-Key header cannot carry; check how the key was set"
+                )
+            return {"X-API-Key": key}, self._generation
 
         if self._token is None:
             await self.renew(self._generation)

@@ -136,7 +136,20 @@ def _secret(
         hint = f"set {name} to the {_SECRET_NAMES.get(str(path[-1]), 'secret')}"
         diagnostics.append(Diagnostic(location, message, hint))
         return None
+    if path[-1] == "api_key" and not _fits_header(value):
+        # The key travels in the X-API-Key header, which HTTP limits to visible ASCII.
+        message = (
+            f"environment variable {name} (it holds 'api_key') contains whitespace, control"
+            " characters or non-ASCII characters, which an HTTP header cannot carry"
+        )
+        hint = f"check how {name} is set: a copied key often picks up a newline or a space"
+        diagnostics.append(Diagnostic(location, message, hint))
+        return None
     return value
+
+
+def _fits_header(value: str) -> bool:
+    return all("!" <= character <= "~" for character in value)
 
 
 def _diagnostic(

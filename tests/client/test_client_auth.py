@@ -116,6 +116,27 @@ async def test_wrong_password_raises(emulator_app: BuildEmulator, tmp_path: Path
     assert_no_secret(caught.value)
 
 
+@pytest.mark.parametrize(
+    "key",
+    [
+        pytest.param("abc\ndefghijk-s3cr3t", id="newline"),
+        pytest.param("k\u00e9y-s3cr3t-1234", id="non-ascii"),
+    ],
+)
+async def test_api_key_unfit_for_header_raises(
+    emulator_app: BuildEmulator, tmp_path: Path, key: str
+) -> None:
+    emulator, _ = emulator_app(write_test_project(tmp_path))
+    async with in_process_client(emulator, Auth(api_key=Secret(key))) as client:
+        with pytest.raises(AuthenticationFailed) as caught:
+            await client.get_flow("letter")
+        sent = client.request_count
+
+    assert "X-API-Key header cannot carry" in str(caught.value)
+    assert "s3cr3t" not in str(caught.value)
+    assert sent == 0
+
+
 async def test_wrong_api_key_raises(emulator_app: BuildEmulator, tmp_path: Path) -> None:
     emulator, _ = emulator_app(write_test_project(tmp_path))
     auth = Auth(api_key=Secret(API_KEY + "-revoked"))

@@ -163,6 +163,21 @@ def test_empty_secret_says_what_to_set(write: Callable[..., Path]) -> None:
 
 @pytest.mark.parametrize(
     "key",
+    [
+        pytest.param("abc\ndefghijk-s3cr3t", id="newline"),
+        pytest.param("  spaced-s3cr3t-123 ", id="spaces"),
+        pytest.param("k\u00e9y-s3cr3t-1234", id="non-ascii"),
+    ],
+)
+def test_api_key_unfit_for_header_rejected(write: Callable[..., Path], key: str) -> None:
+    [found] = problems(write(HEADER + ENTRY), {**ENVIRON, "API_KEY": key})
+    assert "an HTTP header cannot carry" in found.message
+    assert "s3cr3t" not in found.message
+    assert "s3cr3t" not in (found.hint or "")
+
+
+@pytest.mark.parametrize(
+    "key",
     [pytest.param("k3y-s3cr3t-value", id="long"), pytest.param("abc", id="short")],
 )
 def test_secret_reused_elsewhere_is_masked(write: Callable[..., Path], key: str) -> None:
