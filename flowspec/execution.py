@@ -40,6 +40,8 @@ logger = logging.getLogger(__name__)
 MAX_FORMS = 20
 #: Distinct progress messages kept per run, so a chatty flow cannot bloat the reports.
 MAX_MESSAGES = 50
+#: Seconds a single wait may outlast the run's timeout before the run is stopped anyway.
+TIMEOUT_GRACE = 1.0
 #: Seconds granted to a cancel request during cleanup.
 CANCEL_TIMEOUT = 10.0
 #: Errors that make the server unusable for every run, so the whole suite stops.
@@ -177,8 +179,7 @@ class RunExecution:
         return result
 
     async def _execute(self) -> tuple[Verdict, str | None]:
-        progress = await self._start()
-        progress = await self._follow(progress)
+        progress = await self._start_and_follow()
         self._report_unused_answers()
         status = progress["status"]
         assert self._execution_id is not None  # set by _start
@@ -202,6 +203,50 @@ class RunExecution:
         if message is not None:
             logger.warning("%s: %s", self.run.name, message)
             self._messages.append(message)
+
+    async def _start_and_follow(self) -> ProgressPayload:
+        """Start the execution and follow it to a terminal status, within the run's timeout.
+
+        ``_follow`` checks the timeout on the injected clock between requests.
+        This real-time bound is the backstop for a single wait that outlasts the
+        timeout: a server that holds a poll longer than asked, or a long
+        ``Retry-After``. It allows ``TIMEOUT_GRACE`` more, so the clock check
+        reports first whenever it can. It cancels this task rather than wrapping
+        the work in ``asyncio.wait_for``, whose inner task could finish and
+        swallow an interrupt's cancellation (Python 3.11).
+        """
+        task = asyncio.current_task()
+        assert task is not None  # called from a running task
+        expired = False
+
+        def expire() -> None:
+            nonlocal expired
+            expired = True
+            task.cancel()
+
+        timer = asyncio.get_running_loop().call_later(
+            self.run.entry.timeout + TIMEOUT_GRACE, expire
+        )
+        try:
+            progress = await self._start()
+            return await self._follow(progress)
+        except asyncio.CancelledError:
+            if not expired:
+                raise
+            _uncancel_current_task()
+            cancel = self.run.entry.cancel_on_timeout
+            raise RunFailure(Verdict.TIMED_OUT, self._stuck_reason(), cancel=cancel) from None
+        finally:
+            timer.cancel()
+
+    def _stuck_reason(self) -> str:
+        waited = f"timed out after {self.run.entry.timeout:g} s"
+        if self._execution_id is None:
+            return (
+                f"{waited} while starting the execution; a start request may have reached the"
+                " server, so check its executions list before rerunning"
+            )
+        return f"{waited} waiting for the server (last status {self._status})"
 
     async def _read_outputs(self, *, required: bool) -> None:
         """Read the entry's outputs; a failure is the run's error only when ``required``.

@@ -192,6 +192,21 @@ async def test_timeout_bounds_long_poll(emulator: Emulator, tmp_path: Path) -> N
     assert await server_status(emulator.url, result.execution_id) == "Canceled"
 
 
+async def test_timeout_stops_slow_poll(serve: Callable[..., Emulator], tmp_path: Path) -> None:
+    """A server holding a poll past the run's timeout is cut off by the real-time backstop."""
+    emulator = serve({"latency": {"endpoints": ["progress"], "delay": "8s"}})
+    suite = job(emulator.url, entry("endless", "long", timeout=0.5, poll_timeout=0.2))
+
+    outcome = await execute([suite], tmp_path)
+
+    [result] = outcome.result.runs
+    assert result.verdict is Verdict.TIMED_OUT
+    assert result.total_seconds < 4
+    assert (result.reason or "").startswith("timed out after 0.5 s waiting for the server")
+    assert result.execution_id is not None
+    assert await server_status(emulator.url, result.execution_id) == "Canceled"
+
+
 class InterruptWhenRunning(Recorder):
     """Interrupts the engine once ``count`` runs report ``Running``."""
 
