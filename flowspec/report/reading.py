@@ -8,6 +8,7 @@ schema violation by JSON pointer.
 from __future__ import annotations
 
 import json
+import stat
 from collections.abc import Callable, Iterable
 from datetime import datetime
 from functools import cache
@@ -62,6 +63,10 @@ def read_report(path: Path) -> SuiteResult:
     by a newer flowspec, or does not match the schema.
     """
     try:
+        if not stat.S_ISREG(path.stat().st_mode):
+            # A device such as /dev/zero would be read until memory runs out.
+            hint = "give a JSON report file, or - to read standard input"
+            raise _error(Location(str(path)), "not a regular file", hint)
         data = path.read_bytes()
     except FileNotFoundError as exc:
         raise _error(Location(str(path)), "report file not found", "check the path") from exc

@@ -197,3 +197,12 @@ def test_quick_check_never_more_lenient(result: SuiteResult, data: st.DataObject
 
 def test_quick_check_accepts_written_report() -> None:
     assert is_valid_report(valid_report())
+
+
+@pytest.mark.skipif(not Path("/dev/zero").exists(), reason="needs /dev/zero")
+def test_read_report_rejects_device() -> None:
+    with pytest.raises(ReportError) as caught:
+        read_report(Path("/dev/zero"))
+    [diagnostic] = caught.value.diagnostics
+    assert diagnostic.message == "not a regular file"
+    assert diagnostic.location.file == "/dev/zero"
