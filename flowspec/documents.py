@@ -118,7 +118,24 @@ def extension_for(content_type: str | None) -> str:
     if not content_type:
         return ""
     media_type = content_type.split(";", 1)[0].strip().lower()
+    if media_type in _USUAL_EXTENSIONS:
+        return _USUAL_EXTENSIONS[media_type]
     return mimetypes.guess_extension(media_type, strict=False) or ""
+
+
+# Types for which ``mimetypes`` returns an unusual first choice on some systems
+# (``application/xml`` gave ``.xsl`` on Debian 12 with Python 3.11).
+_USUAL_EXTENSIONS = {
+    "application/xml": ".xml",
+    "text/xml": ".xml",
+    "application/json": ".json",
+    "text/plain": ".txt",
+    "text/html": ".html",
+    "application/pdf": ".pdf",
+    "application/zip": ".zip",
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document": ".docx",
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": ".xlsx",
+}
 
 
 class PathClaims:

@@ -132,6 +132,9 @@ def test_path_claims_add_suffix() -> None:
         pytest.param("application/pdf; charset=binary", ".pdf", id="parameters"),
         pytest.param(None, "", id="none"),
         pytest.param("application/x-unknown-thing", "", id="unknown"),
+        pytest.param("application/xml", ".xml", id="xml-not-xsl"),
+        pytest.param("Text/XML; charset=utf-8", ".xml", id="text-xml"),
+        pytest.param("image/png", ".png", id="from-mimetypes"),
     ],
 )
 def test_extension_for(content_type: str | None, expected: str) -> None:
