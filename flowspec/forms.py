@@ -69,6 +69,10 @@ def answer_form(
 
     if missing:
         problem = f"no answer and no default for {', '.join(missing)}"
+        unmatched = sorted(str(name) for name in answers if name not in used)
+        if unmatched:
+            # Most often one of these is the missing field, misspelt.
+            problem += f" (answers that matched no field: {', '.join(map(repr, unmatched))})"
         return FormAnswer(values, (problem,), used, fields)
     return FormAnswer(values, tuple(_schema_problems(schema, values, titles)), used, fields)
 

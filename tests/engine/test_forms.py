@@ -153,3 +153,14 @@ def test_unused_answers_message_names_each_unused() -> None:
 
 def test_unused_answers_message_none_when_all_used() -> None:
     assert unused_answers_message({"a": 1}, {"a"}, ["'A' (key a)"]) is None
+
+
+def test_missing_field_names_unmatched_answers() -> None:
+    answers = {"Customer nme": "ACME", "Start date": "2027-01-04"}
+
+    answer = answer_form(SCHEMA, FORM, {}, answers)
+
+    assert answer.problems == (
+        f"no answer and no default for 'Customer name' (key {NAME_KEY})"
+        " (answers that matched no field: 'Customer nme')",
+    )
