@@ -397,8 +397,10 @@ class RunExecution:
                 self._client.cancel_execution(self._execution_id), CANCEL_TIMEOUT
             )
         except (FlowspecError, asyncio.TimeoutError) as exc:
-            logger.warning("%s: cancelling %s failed: %s", self.run.name, self._execution_id, exc)
-            return f"; cancelling execution {self._execution_id} failed: {exc}"
+            # asyncio.TimeoutError has no message of its own.
+            cause = str(exc) or f"no answer within {CANCEL_TIMEOUT:g} s"
+            logger.warning("%s: cancelling %s failed: %s", self.run.name, self._execution_id, cause)
+            return f"; cancelling execution {self._execution_id} failed: {cause}"
         self._status = "Canceled"
         logger.info("%s: cancelled execution %s", self.run.name, self._execution_id)
         return f"; execution {self._execution_id} was cancelled"

@@ -207,6 +207,20 @@ async def test_timeout_stops_slow_poll(serve: Callable[..., Emulator], tmp_path:
     assert await server_status(emulator.url, result.execution_id) == "Canceled"
 
 
+async def test_slow_cancel_reason_says_why(
+    serve: Callable[..., Emulator], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("flowspec.execution.CANCEL_TIMEOUT", 0.2)
+    emulator = serve({"latency": {"endpoints": ["cancel"], "delay": "3s"}})
+    suite = job(emulator.url, entry("endless", "long", timeout=0.3))
+
+    outcome = await execute([suite], tmp_path)
+
+    [result] = outcome.result.runs
+    assert result.verdict is Verdict.TIMED_OUT
+    assert (result.reason or "").endswith("failed: no answer within 0.2 s")
+
+
 class InterruptWhenRunning(Recorder):
     """Interrupts the engine once ``count`` runs report ``Running``."""
 
