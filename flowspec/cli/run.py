@@ -189,7 +189,8 @@ def check_output_dir(output_dir: Path) -> None:
     """Raise ``UsageError`` when documents could not be saved under ``output_dir``.
 
     Checked before the first run, so a long suite does not end with every
-    download failing. Folders that do not exist yet are created later.
+    download failing. The folder is created here, because some places pass the
+    permission checks and still refuse new folders (``/proc`` for root).
     """
     folder = Path(os.path.abspath(output_dir))
     while not folder.exists() and folder != folder.parent:
@@ -204,6 +205,13 @@ def check_output_dir(output_dir: Path) -> None:
             f"output folder {output_dir} cannot be written because the folder {folder} is not"
             " writable; give another --output-dir or change the folder's permissions"
         )
+    try:
+        output_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise UsageError(
+            f"output folder {output_dir} cannot be created: {exc.strerror or exc};"
+            " give another --output-dir"
+        ) from exc
 
 
 def _input_files(job_files: Sequence[JobFile]) -> list[Path]:

@@ -206,6 +206,24 @@ def test_output_dir_under_file_exit_2(tmp_path: Path, output_dir: str) -> None:
     assert not (tmp_path / "r.json").exists()
 
 
+@pytest.mark.skipif(not Path("/proc/self").exists(), reason="needs Linux /proc")
+def test_output_dir_refused_by_file_system_exit_2(tmp_path: Path) -> None:
+    job = write_job(tmp_path, "  - {name: letter, flow: quick}\n")
+
+    code, _, stderr = invoke(
+        "run",
+        str(job),
+        "--output-dir",
+        "/proc/flowspec-out",
+        "--report",
+        f"json:{tmp_path / 'r.json'}",
+    )
+
+    assert code == 2
+    assert stderr.startswith("Error: output folder /proc/flowspec-out cannot be")
+    assert not (tmp_path / "r.json").exists()
+
+
 def test_output_dir_unused_without_downloads(tmp_path: Path) -> None:
     job = write_job(tmp_path, "  - {name: letter, flow: quick, download: false}\n")
     blocker = tmp_path / "blocker"
