@@ -69,8 +69,22 @@ def base_url(sock: socket.socket) -> str:
     return f"http://{url_host}:{port}/"
 
 
+class _HideInjectedDrops(logging.Filter):
+    """Drop uvicorn's error record for a connection the emulator closed on purpose.
+
+    The app closes a connection by returning a value, which uvicorn logs at
+    ERROR; for an injected fault that record is expected, not a problem.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "connection dropped by fault injection" not in record.getMessage()
+
+
 def make_server(app: ASGIApp) -> uvicorn.Server:
     """Return a uvicorn server for ``app`` that leaves logging configuration to the caller."""
+    uvicorn_errors = logging.getLogger("uvicorn.error")
+    if not any(isinstance(item, _HideInjectedDrops) for item in uvicorn_errors.filters):
+        uvicorn_errors.addFilter(_HideInjectedDrops())
     config = uvicorn.Config(
         app,
         log_config=None,

@@ -139,7 +139,9 @@ def test_latency_delays_answer_over_http(emulator_server: Any) -> None:
     assert elapsed >= 0.2
 
 
-def test_dropped_connection_over_http(emulator_server: Any) -> None:
+def test_dropped_connection_over_http(
+    emulator_server: Any, caplog: pytest.LogCaptureFixture
+) -> None:
     emulator = emulator_server(
         with_faults(drop_connection={"first": 1, "endpoints": ["flows"]}), files=files()
     )
@@ -151,6 +153,7 @@ def test_dropped_connection_over_http(emulator_server: Any) -> None:
 
     assert after.status_code == 200
     assert emulator.stats()["faults"] == {"drop_connection": 1}
+    assert not [r for r in caplog.records if "dropped by fault injection" in r.getMessage()]
 
 
 def test_rate_limit_over_http(emulator_server: Any) -> None:
