@@ -96,3 +96,10 @@ def write_atomic(path: Path, data: bytes | str) -> None:
     payload = data.encode("utf-8") if isinstance(data, str) else data
     with atomic_writer(path) as stream:
         stream.write(payload)
+
+
+def nearest_existing(path: Path) -> Path:
+    """Return ``path`` or its closest ancestor that exists: where new folders would be made."""
+    while not path.exists() and path != path.parent:
+        path = path.parent
+    return path

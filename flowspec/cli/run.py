@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 
 import click
 
+from flowspec.atomic import nearest_existing
 from flowspec.errors import ExitCode, UsageError
 
 if TYPE_CHECKING:
@@ -192,9 +193,7 @@ def check_output_dir(output_dir: Path) -> None:
     download failing. The folder is created here, because some places pass the
     permission checks and still refuse new folders (``/proc`` for root).
     """
-    folder = Path(os.path.abspath(output_dir))
-    while not folder.exists() and folder != folder.parent:
-        folder = folder.parent
+    folder = nearest_existing(Path(os.path.abspath(output_dir)))
     if not folder.is_dir():
         raise UsageError(
             f"output folder {output_dir} cannot be created because {folder} is a file;"

@@ -14,7 +14,7 @@ import stat
 import sys
 from pathlib import Path
 
-from flowspec.atomic import write_atomic
+from flowspec.atomic import nearest_existing, write_atomic
 from flowspec.errors import UsageError
 
 _DESCRIPTOR_NAME = re.compile(
@@ -35,7 +35,7 @@ def check_writable(path: Path) -> None:
             raise UsageError(f"report path {path} is not writable; give another path")
         return
 
-    folder = _nearest_existing(Path(os.path.abspath(path)).parent)
+    folder = nearest_existing(Path(os.path.abspath(path)).parent)
     if not folder.is_dir():
         raise UsageError(
             f"report path {path} cannot be created because {folder} is a file, not a folder;"
@@ -94,9 +94,3 @@ def _is_special(path: Path) -> bool:
     except OSError:
         return False
     return not stat.S_ISREG(mode) and not stat.S_ISDIR(mode)
-
-
-def _nearest_existing(folder: Path) -> Path:
-    while not folder.exists() and folder != folder.parent:
-        folder = folder.parent
-    return folder
