@@ -10,7 +10,7 @@ from typing import Any
 
 
 class Verdict(str, Enum):
-    """How one run ended, judged against its expectations."""
+    """The verdict on one run, judged against its expectations."""
 
     PASSED = "passed"
     FAILED = "failed"
@@ -44,7 +44,7 @@ class RunResult:
     spent in ``Queued``, ``running_seconds`` the rest until the terminal status.
     ``selected`` is false for a run that ``--shard`` or ``--rerun-failed`` left
     out: it is reported as skipped, was never started, and is not a failure.
-    ``outputs`` holds the flow outputs the entry names, by name, as the server
+    ``outputs`` contains the flow outputs the entry names, by name, as the server
     returned them.
     """
 
@@ -86,7 +86,8 @@ class SuiteResult:
     """Everything one ``flowspec run`` did.
 
     ``complete`` is false when the run was interrupted or a server error ended
-    it early; ``stop_reason`` then says why. ``base_urls`` never holds credentials.
+    it early, and ``stop_reason`` then gives the cause. ``base_urls`` never
+    contains credentials.
     """
 
     flowspec_version: str
